@@ -1,0 +1,1 @@
+"""Render xTuple OpenRPT reports, with their SQL and MetaSQL queries, to PDF."""
