@@ -1,0 +1,1 @@
+"""The bridge: one leader process per ERP database that dispatches due jobs onto its queue."""

@@ -1,0 +1,148 @@
+"""Dispatch: the oldest due job goes onto the database's queue once the previous job is
+recorded complete; a job whose worker stopped is ended (or rerun) by its heartbeat."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+from celery import Celery
+
+from xtbatch import db
+from xtbatch.db import Row, application_name
+from xtbatch.kinds import policy
+from xtbatch.recovery import end_interrupted, now_text
+from xtbatch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """What one step did and how long the bridge may sleep before the next."""
+
+    sleep: float
+    dispatched: int | None = None
+
+
+class Dispatcher:
+    def __init__(self, settings: Settings, app: Celery, conn: psycopg.Connection[Row]) -> None:
+        self.settings = settings
+        self.app = app
+        self.conn = conn
+        self.name = application_name("bridge")
+
+    def step(self) -> Step:
+        """Handle the job in flight, or dispatch the next due one."""
+        active = db.fetch_one(self.conn, "active_attempt")
+        if active is not None:
+            return self._watch(active)
+        due = db.fetch_one(self.conn, "next_due")
+        if due is not None:
+            return self._dispatch(due)
+        seconds = db.scalar(self.conn, "seconds_to_next")
+        limit = self.settings.keepalive_seconds
+        return Step(sleep=limit if seconds is None else min(max(seconds, 0.0), limit))
+
+    def _dispatch(self, due: Row) -> Step:
+        task_id = str(uuid.uuid4())
+        attempt_id = db.scalar(
+            self.conn,
+            "dispatch",
+            {
+                "batch_id": due["batch_id"],
+                "task_id": task_id,
+                "bridge": self.name,
+            },
+        )
+        if attempt_id is None:  # cancelled or claimed in between: look again
+            return Step(sleep=0)
+        self.send(task_id, due["batch_id"], due["batch_action"], due["batch_user"])
+        log.info(
+            "dispatched batch job %s (%s)",
+            due["batch_id"],
+            due["batch_action"],
+            extra={
+                "action": "bridge.dispatched",
+                "batch_id": due["batch_id"],
+                "task_id": task_id,
+                "kind": due["batch_action"],
+            },
+        )
+        return Step(sleep=self.watch_interval, dispatched=due["batch_id"])
+
+    def send(self, task_id: str, batch_id: int, kind: str | None, user: str | None) -> None:
+        """Publish the job's message (again, for a resend: the worker's claim dedups)."""
+        p = policy(kind)
+        self.app.send_task(
+            p.task_name,
+            kwargs={"batch_id": batch_id, "kind": kind or "", "user": user or ""},
+            task_id=task_id,
+            queue=self.settings.queue_name,
+            link=self.app.signature("xtbatch.job_done", queue=self.settings.queue_name),
+            link_error=self.app.signature("xtbatch.job_failed"),
+            time_limit=p.time_limit,
+            soft_time_limit=p.soft_time_limit,
+        )
+
+    @property
+    def watch_interval(self) -> float:
+        return min(self.settings.stale_seconds / 3, self.settings.redispatch_seconds / 2)
+
+    def _watch(self, active: Row) -> Step:
+        if active["state"] == "running":
+            age = active["heartbeat_age"] or 0.0
+            if age > self.settings.stale_seconds:
+                end_interrupted(
+                    self.conn,
+                    attempt_id=active["attempt_id"],
+                    batch_id=active["batch_id"],
+                    kind=active["batch_action"],
+                    reason=f"Interrupted: the worker running this job ({active['worker']}) "
+                    f"stopped answering; no heartbeat for {age:.0f} s "
+                    f"(noticed at {now_text()}).",
+                )
+                return Step(sleep=0)
+            return Step(sleep=max(self.settings.stale_seconds - age, 0.5))
+        sent_age = active["sent_age"] or 0.0
+        if sent_age > self.settings.redispatch_seconds and self._worker_alive():
+            self.send(str(active["task_id"]), active["batch_id"], active["batch_action"], None)
+            db.execute(self.conn, "mark_resent", {"attempt_id": active["attempt_id"]})
+            log.warning(
+                "batch job %s was not picked up in %.0f s by a live worker; "
+                "sent it again (a broker restart may have lost it)",
+                active["batch_id"],
+                sent_age,
+                extra={"action": "bridge.resent", "batch_id": active["batch_id"]},
+            )
+        return Step(sleep=self.watch_interval)
+
+    def _worker_alive(self) -> bool:
+        within = self.settings.worker_heartbeat_seconds * 2 + 5
+        return bool(
+            db.fetch_all(
+                self.conn,
+                "live_workers",
+                {
+                    "queue": self.settings.queue_name,
+                    "within": within,
+                },
+            )
+        )
+
+    def recover_orphans(self) -> None:
+        """Close jobs left In-Process with nothing running them (at start and takeover)."""
+        for row in db.fetch_all(self.conn, "orphans"):
+            reason = (
+                f"Interrupted: found In-Process at {now_text()} with no worker running "
+                f"it (started {row['batch_started']:%Y-%m-%d %H:%M:%S}). Use Retry to "
+                "run it again."
+            )
+            db.execute(self.conn, "end_orphan", {"batch_id": row["batch_id"], "reason": reason})
+            log.warning(
+                "batch job %s was left In-Process; ended it",
+                row["batch_id"],
+                extra={"action": "bridge.orphan", "batch_id": row["batch_id"]},
+            )

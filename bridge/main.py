@@ -1,0 +1,116 @@
+"""The bridge's main loop: lead, recover, dispatch, sleep until a NOTIFY or the next
+scheduled time; reconnect with backoff through database and broker outages."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from types import FrameType
+
+import psycopg
+from celery import Celery
+from kombu.exceptions import OperationalError as BrokerError
+
+from bridge.dispatcher import Dispatcher
+from bridge.leader import Leadership
+from xtbatch import db
+from xtbatch.errors import DatabaseUnavailable
+from xtbatch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 30.0
+WAIT_SLICE = 1.0  # longest uninterrupted wait, so a stop request is seen within a second
+
+
+class Stop(Exception):
+    """Raised inside a blocking wait when the bridge is asked to stop."""
+
+
+class Bridge:
+    def __init__(self, settings: Settings, app: Celery) -> None:
+        self.settings = settings
+        self.app = app
+        self.stopping = False
+        self.waiting = False
+        self.outage_since: float | None = None
+
+    def request_stop(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping on signal %d", signum, extra={"action": "bridge.stopping"})
+        self.stopping = True
+        if self.waiting:
+            raise Stop()
+
+    def run(self) -> None:
+        """Serve until stopped (SIGTERM/SIGINT)."""
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+        backoff = 1.0
+        while not self.stopping:
+            try:
+                self.serve()
+            except Stop:
+                break
+            except (psycopg.OperationalError, DatabaseUnavailable, BrokerError, OSError) as exc:
+                self.outage(exc, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+            else:
+                backoff = 1.0
+        log.info("bridge stopped", extra={"action": "bridge.stopped"})
+
+    def outage(self, exc: BaseException, backoff: float) -> None:
+        """Log an outage once, then retry quietly with backoff."""
+        if self.outage_since is None:
+            self.outage_since = time.monotonic()
+            log.error(
+                "lost the database or broker: %s; retrying with backoff up to %.0f s",
+                db.first_line(exc),
+                MAX_BACKOFF,
+                extra={"action": "bridge.outage"},
+            )
+        self.sleep(backoff)
+
+    def sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, WAIT_SLICE))
+
+    def serve(self) -> None:
+        leadership = Leadership(self.settings)
+        work: psycopg.Connection[db.Row] | None = None
+        try:
+            self.waiting = True
+            leadership.acquire()
+            self.waiting = False
+            work = db.connect(self.settings, "bridge-work")
+            db.require_schema(work)
+            if self.outage_since is not None:
+                log.info(
+                    "database and broker reachable again after %.0f s",
+                    time.monotonic() - self.outage_since,
+                    extra={"action": "bridge.recovered"},
+                )
+                self.outage_since = None
+            dispatcher = Dispatcher(self.settings, self.app, work)
+            dispatcher.recover_orphans()
+            while not self.stopping:
+                step = dispatcher.step()
+                if step.sleep > 0:
+                    self.wait(leadership, step.sleep)
+        finally:
+            self.waiting = False
+            leadership.release()
+            if work is not None:
+                work.close()
+
+    def wait(self, leadership: Leadership, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping:
+            left = deadline - time.monotonic()
+            if left <= 0 or leadership.wait(min(left, WAIT_SLICE)):
+                return
+
+
+def run(settings: Settings, app: Celery) -> None:
+    Bridge(settings, app).run()

@@ -1,0 +1,106 @@
+"""Result callbacks: write the outcome back to the ERP row and notify the submitter.
+
+The bridge sends every job with ``link=xtbatch.job_done`` and ``link_error=xtbatch.job_failed``.
+``job_failed`` takes ``(request, exc, traceback)``, so Celery calls it inside the worker that
+saw the failure (also for a child killed by a time limit or a signal); ``job_done`` is a
+message of its own. If neither ever runs (the whole worker died), the bridge notices the
+stale heartbeat and ends the job itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from billiard.exceptions import WorkerLostError
+from celery.exceptions import TimeLimitExceeded
+
+from tasks import resources
+from xtbatch import db, notify
+from xtbatch.celeryapp import app
+from xtbatch.errors import JobFailed, XtbatchError
+from xtbatch.jobs import Job
+from xtbatch.kinds import policy
+from xtbatch.recovery import end_interrupted, now_text
+
+log = logging.getLogger(__name__)
+
+
+@app.task(name="xtbatch.job_done", ignore_result=True)  # type: ignore[untyped-decorator]
+def job_done(result: dict[str, Any]) -> None:
+    """A job's task returned: record success (a skipped duplicate records nothing)."""
+    if not isinstance(result, dict) or "task_id" not in result or result.get("skipped"):
+        return
+    finish(str(result["task_id"]), int(result["batch_id"]), "")
+
+
+@app.task(name="xtbatch.job_failed", ignore_result=True)  # type: ignore[untyped-decorator]
+def job_failed(request: Any, exc: BaseException, traceback: Any) -> None:
+    """A job's task failed: record the failure in words an administrator understands."""
+    task_id = str(request.id)
+    kwargs = request.kwargs or {}
+    batch_id = int(kwargs.get("batch_id") or (request.args or [0])[0])
+    kind = str(kwargs.get("kind") or "")
+    if isinstance(exc, WorkerLostError):
+        _worker_lost(task_id, batch_id, kind, exc)
+        return
+    finish(task_id, batch_id, exit_status(exc, kind))
+
+
+def exit_status(exc: BaseException, kind: str) -> str:
+    """First line the summary, then detail."""
+    if isinstance(exc, JobFailed):
+        return exc.message
+    if isinstance(exc, TimeLimitExceeded):
+        return (
+            f"Stopped: the job ran longer than its time limit of "
+            f"{policy(kind).time_limit} s and was ended at {now_text()}."
+        )
+    if isinstance(exc, XtbatchError):
+        return exc.message
+    return (
+        f"The job failed with an unexpected error: {type(exc).__name__}: {exc}\n"
+        "This is a fault in xtbatch or in the job kind; the worker log has the traceback."
+    )
+
+
+def _worker_lost(task_id: str, batch_id: int, kind: str, exc: BaseException) -> None:
+    with resources.pool().connection() as conn:
+        row = db.fetch_one(conn, "attempt_by_task", {"task_id": task_id})
+        if row is None or row["state"] != "running":
+            return
+        end_interrupted(
+            conn,
+            attempt_id=row["attempt_id"],
+            batch_id=batch_id,
+            kind=kind,
+            reason=f"Interrupted: the worker process running this job ended unexpectedly "
+            f"at {now_text()} ({exc}).",
+        )
+
+
+def finish(task_id: str, batch_id: int, exitstatus: str) -> None:
+    """Write the outcome, then notify; a failed notification is added to the exit status."""
+    with resources.pool().connection() as conn:
+        outcome = str(db.scalar(conn, "complete", {"task_id": task_id, "exitstatus": exitstatus}))
+        extra = {"batch_id": batch_id, "task_id": task_id, "outcome": outcome}
+        if outcome != "completed":
+            log.warning(
+                "batch job %s result not written to its row: %s",
+                batch_id,
+                outcome,
+                extra={"action": "job.unrecorded", **extra},
+            )
+            return
+        log.info(
+            "batch job %s completed%s",
+            batch_id,
+            f" with exit status: {exitstatus.splitlines()[0]}" if exitstatus else "",
+            extra={"action": "job.completed", "failed": bool(exitstatus), **extra},
+        )
+        row = db.fetch_one(conn, "job", {"batch_id": batch_id})
+        if row is None:
+            return
+        problem = notify.notify(conn, resources.settings(), Job.from_row(row), exitstatus)
+        if problem:
+            db.execute(conn, "append_exitstatus", {"batch_id": batch_id, "text": problem})

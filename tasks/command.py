@@ -1,0 +1,53 @@
+"""``xtbatch worker``: the Celery worker for one database's queue, one job at a time."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+from typing import Any
+
+from xtbatch.settings import Settings
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "worker",
+        parents=[parent],
+        help="run the Celery worker for this database's queue",
+        description="Prefork pool at concurrency 1, prefetch 1, late acknowledgement, per-kind "
+        "time limits. The first SIGTERM lets the current job finish; a second stops at once.",
+    )
+    p.add_argument("--hostname", default=None, help="Celery node name (default xtbatch@HOST)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from xtbatch import db
+    from xtbatch.cli import export
+
+    export(settings)  # the app and the pool child read the same settings
+    with db.connect(settings, "worker-check") as conn:
+        db.require_schema(conn)
+    from xtbatch.celeryapp import app
+
+    node = args.hostname or f"xtbatch.{settings.queue_name}@{socket.gethostname()}"
+    app.worker_main(
+        [
+            "worker",
+            "--queues",
+            settings.queue_name,
+            "--concurrency",
+            "1",
+            "--pool",
+            "prefork",
+            "--prefetch-multiplier",
+            "1",
+            "--hostname",
+            node,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            settings.log_level.upper(),
+        ]
+    )
+    return 0

@@ -1,0 +1,220 @@
+"""Running one job: claim it, guard it, heartbeat it, run its kind, translate its errors.
+
+Every job kind registers through :func:`job_kind`; the task it makes is named after the kind
+(``xtbatch.job.<Kind>``) so Flower shows what runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from tasks import resources
+from tasks.context import JobContext
+from xtbatch import db, privileges
+from xtbatch.celeryapp import app
+from xtbatch.db import Row
+from xtbatch.errors import FunctionMissing, JobFailed, JobInterrupted, ParameterInvalid
+from xtbatch.jobs import Job, RawParam
+from xtbatch.kinds import POLICIES, KindPolicy
+from xtbatch.params import Params
+
+log = logging.getLogger(__name__)
+
+KindFn = Callable[[JobContext], str | None]
+
+# Advisory-lock class for the per-job guard: a job runs in at most one session at a time.
+GUARD_LOCK_CLASS = 0x78746201
+
+
+def job_kind(name: str) -> Callable[[KindFn], KindFn]:
+    """Register ``fn`` as the code of job kind ``name`` (its policy is in xtbatch.kinds)."""
+    policy = POLICIES[name]
+
+    def register(fn: KindFn) -> KindFn:
+        @app.task(  # type: ignore[untyped-decorator]
+            name=policy.task_name,
+            bind=True,
+            time_limit=policy.time_limit,
+            soft_time_limit=policy.soft_time_limit,
+            acks_late=True,
+            ignore_result=True,
+            throws=(JobFailed,),
+        )
+        def task(self: Task, batch_id: int, kind: str = "", user: str = "") -> dict[str, Any]:
+            return run(self, policy, fn, batch_id)
+
+        return fn
+
+    return register
+
+
+class Heartbeat(threading.Thread):
+    """Writes the attempt's heartbeat; notices when the ERP cancelled the job."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection[Row],
+        job_conn: psycopg.Connection[Row],
+        task_id: str,
+        interval: float,
+        cancelled: threading.Event,
+    ) -> None:
+        super().__init__(name=f"heartbeat-{task_id}", daemon=True)
+        self.conn, self.job_conn, self.task_id = conn, job_conn, task_id
+        self.interval, self.cancelled = interval, cancelled
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            try:
+                row = db.fetch_one(self.conn, "job_heartbeat", {"task_id": self.task_id})
+            except psycopg.Error as exc:
+                log.warning(
+                    "heartbeat failed: %s",
+                    db.first_line(exc),
+                    extra={"action": "job.heartbeat_failed"},
+                )
+                continue
+            if row is None or row["row_present"] is False:
+                log.warning(
+                    "batch job cancelled while it ran; stopping it",
+                    extra={"action": "job.cancelled", "task_id": self.task_id},
+                )
+                self.cancelled.set()
+                self.job_conn.cancel_safe()
+                return
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+
+
+def _claim(task_id: str) -> str:
+    with resources.pool().connection() as conn:
+        return str(
+            db.scalar(
+                conn,
+                "claim",
+                {
+                    "task_id": task_id,
+                    "worker": resources.worker_name(),
+                    "pid": os.getpid(),
+                },
+            )
+        )
+
+
+def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, Any]:
+    """Claim, run and return the job's result; a failure raises JobFailed."""
+    task_id = str(task.request.id)
+    extra = {"batch_id": batch_id, "kind": policy.name, "task_id": task_id}
+    claimed = _claim(task_id)
+    if claimed != "claimed":
+        log.warning(
+            "batch job %s not run: this delivery is not its current dispatch (%s)",
+            batch_id,
+            claimed,
+            extra={"action": "job.skipped", **extra},
+        )
+        return {"batch_id": batch_id, "task_id": task_id, "skipped": claimed}
+    log.info(
+        "batch job %s started (%s)", batch_id, policy.name, extra={"action": "job.started", **extra}
+    )
+    settings = resources.settings()
+    with resources.pool().connection() as guard_conn, resources.pool().connection() as conn:
+        if not db.scalar(guard_conn, "try_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id}):
+            raise JobFailed(
+                f"Batch job {batch_id} is still running in another session; "
+                "this run was refused so that it never runs twice at once."
+            )
+        cancelled = threading.Event()
+        heartbeat = Heartbeat(guard_conn, conn, task_id, settings.heartbeat_seconds, cancelled)
+        heartbeat.start()
+        try:
+            summary = _run_kind(task, policy, fn, batch_id, conn, cancelled)
+        finally:
+            heartbeat.stop()
+            db.scalar(guard_conn, "release_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id})
+    log.info(
+        "batch job %s succeeded%s",
+        batch_id,
+        f": {summary}" if summary else "",
+        extra={"action": "job.succeeded", **extra},
+    )
+    return {"batch_id": batch_id, "task_id": task_id, "summary": summary or ""}
+
+
+def _run_kind(
+    task: Task,
+    policy: KindPolicy,
+    fn: KindFn,
+    batch_id: int,
+    conn: psycopg.Connection[Row],
+    cancelled: threading.Event,
+) -> str | None:
+    row = db.fetch_one(conn, "job", {"batch_id": batch_id})
+    if row is None:
+        raise JobInterrupted("The job was cancelled before it started.")
+    job = Job.from_row(row)
+    user = str(db.scalar(conn, "current_user_info") or "")
+    adapter = logging.LoggerAdapter(log, {"batch_id": batch_id, "kind": policy.name})
+
+    def report_progress(done: int, total: int, what: str) -> None:
+        adapter.info(
+            "batch job %s: %d of %d %s",
+            batch_id,
+            done,
+            total,
+            what,
+            extra={"action": "job.progress", "done": done, "total": total},
+        )
+        if task.request.id:
+            task.update_state(state="PROGRESS", meta={"done": done, "total": total, "what": what})
+
+    try:
+        params = Params(
+            RawParam.from_row(r) for r in db.fetch_all(conn, "job_params", {"batch_id": batch_id})
+        )
+        ctx = JobContext(
+            job=job,
+            params=params,
+            conn=conn,
+            settings=resources.settings(),
+            log=adapter,
+            report_progress=report_progress,
+            cancelled=cancelled,
+        )
+        return fn(ctx)
+    except JobFailed:
+        raise
+    except SoftTimeLimitExceeded:
+        raise JobFailed(
+            f"Stopped: the job ran longer than its time limit ({policy.soft_time_limit} s)."
+        ) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise privileges.explain(exc, conn, user) from None
+    except psycopg.errors.UndefinedFunction as exc:
+        raise FunctionMissing(
+            f"This database lacks a function the job needs: {db.first_line(exc)}\n"
+            + (
+                f"{policy.name} needs {policy.needs}."
+                if policy.needs
+                else "Install or enable the xTuple package that provides it."
+            )
+        ) from None
+    except psycopg.errors.QueryCanceled:
+        if cancelled.is_set():
+            raise JobInterrupted("The job was cancelled while it ran.") from None
+        raise JobFailed("The database cancelled the job's query (statement timeout?).") from None
+    except psycopg.Error as exc:
+        raise JobFailed(f"Database error: {db.first_line(exc)}") from None
+    except (ValueError, TypeError) as exc:
+        raise ParameterInvalid(f"The job's parameters do not fit: {exc}") from None

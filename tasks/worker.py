@@ -1,0 +1,79 @@
+"""The worker process's lifecycle: its heartbeat row and a clean goodbye."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Any
+
+import psycopg
+from celery.signals import worker_ready, worker_shutdown
+
+from tasks import resources
+from xtbatch import db
+
+log = logging.getLogger(__name__)
+
+
+class WorkerHeartbeat(threading.Thread):
+    """Records every few seconds that this worker serves the queue (for the bridge and doctor)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="worker-heartbeat", daemon=True)
+        self.stopping = threading.Event()
+        self.name_ = resources.worker_name()
+
+    def beat(self) -> None:
+        settings = resources.settings()
+        with db.connect(settings, "worker-heartbeat") as conn:
+            db.execute(
+                conn,
+                "worker_heartbeat",
+                {
+                    "worker": self.name_,
+                    "queue": settings.queue_name,
+                    "hostname": socket.gethostname(),
+                    "pid": os.getpid(),
+                },
+            )
+
+    def run(self) -> None:
+        interval = resources.settings().worker_heartbeat_seconds
+        while True:
+            try:
+                self.beat()
+            except Exception as exc:  # keep beating through outages
+                log.warning(
+                    "worker heartbeat failed: %s",
+                    db.first_line(exc),
+                    extra={"action": "worker.heartbeat_failed"},
+                )
+            if self.stopping.wait(interval):
+                return
+
+    def stop(self) -> None:
+        self.stopping.set()
+        try:
+            with db.connect(resources.settings(), "worker-heartbeat") as conn:
+                db.execute(conn, "worker_gone", {"worker": self.name_})
+        except (psycopg.Error, Exception) as exc:
+            log.warning("could not remove the worker heartbeat: %s", db.first_line(exc))
+
+
+_heartbeat: WorkerHeartbeat | None = None
+
+
+@worker_ready.connect
+def _started(**_: Any) -> None:
+    global _heartbeat
+    resources.mark_main_process()
+    _heartbeat = WorkerHeartbeat()
+    _heartbeat.start()
+
+
+@worker_shutdown.connect
+def _stopping(**_: Any) -> None:
+    if _heartbeat is not None:
+        _heartbeat.stop()

@@ -1,0 +1,5 @@
+import sys
+
+from xtbatch.cli import main
+
+sys.exit(main())

@@ -1,0 +1,75 @@
+"""The one place that builds the Celery app and reads its settings.
+
+Why these settings (see docs in the README, "Brokers"):
+- acks_late + prefetch 1 + concurrency 1: a message is acknowledged only after its job
+  ended, and the worker holds at most the message it is running. The bridge sends the next
+  job only when the database says the previous one is complete, so the queue holds one job.
+- task_reject_on_worker_lost stays off: a job whose worker child died is not redelivered in a
+  loop; the failure callback records it as interrupted and the bridge decides (rerun or not).
+- visibility_timeout (Redis) above the longest time limit: an unacknowledged message is never
+  redelivered while its job still runs. A redelivery that happens anyway is harmless: the
+  worker's claim in the database lets only the current dispatch of an unstarted job run.
+- Results are not stored: the outcome lives in the ERP row; events feed Flower.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from xtbatch import settings as settings_module
+from xtbatch.kinds import longest_time_limit
+from xtbatch.settings import Settings
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """The Celery configuration for these settings."""
+    transport: dict[str, Any] = {}
+    if settings.broker_url.startswith(("redis", "rediss")):
+        transport["visibility_timeout"] = max(
+            settings.visibility_timeout, longest_time_limit() + 600
+        )
+    return {
+        "broker_url": settings.broker_url,
+        "broker_transport_options": transport,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,
+        "broker_heartbeat": 60,
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_store_errors_even_if_ignored": False,
+        "task_default_queue": settings.queue_name,
+        "task_create_missing_queues": True,
+        "task_acks_late": True,
+        "task_acks_on_failure_or_timeout": True,
+        "task_reject_on_worker_lost": False,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_send_sent_event": True,
+        "worker_send_task_events": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_concurrency": 1,
+        "worker_pool": "prefork",
+        "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "worker_enable_remote_control": True,
+        "enable_utc": True,
+        "timezone": "UTC",
+    }
+
+
+def create_app(settings: Settings) -> Celery:
+    """A Celery app configured for one ERP database."""
+    app = Celery("xtbatch", include=["tasks"], set_as_current=False)
+    app.conf.update(celery_config(settings))
+    app.conf.xtbatch_settings = settings
+    return app
+
+
+def app_settings(app: Celery) -> Settings:
+    return app.conf.xtbatch_settings  # type: ignore[no-any-return]
+
+
+app = create_app(settings_module.load())

@@ -1,0 +1,95 @@
+"""The ``xtbatch`` console script: one subcommand per task, each with --help.
+
+Core commands live in ``xtbatch/commands``; the process commands (bridge, worker, beat)
+register themselves through the ``xtbatch.commands`` entry point group, so the core never
+imports the components it starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+
+from xtbatch import logs
+from xtbatch import settings as settings_module
+from xtbatch.errors import XtbatchError
+from xtbatch.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+CORE_COMMANDS = (
+    "xtbatch.commands.install",
+    "xtbatch.commands.jobs",
+    "xtbatch.commands.status",
+)
+
+# Flags shared by every command: they override the XTBATCH_* environment.
+COMMON = (
+    ("--database-url", "database_url", "ERP database URL (XTBATCH_DATABASE_URL)"),
+    ("--broker-url", "broker_url", "Celery broker URL (XTBATCH_BROKER_URL)"),
+    ("--smtp-url", "smtp_url", "SMTP server URL (XTBATCH_SMTP_URL)"),
+    ("--queue", "queue", "Celery queue name (XTBATCH_QUEUE)"),
+    ("--log-format", "log_format", "text, json or auto (XTBATCH_LOG_FORMAT)"),
+    ("--log-level", "log_level", "DEBUG, INFO, WARNING, ERROR (XTBATCH_LOG_LEVEL)"),
+)
+
+
+def common_parser() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("connection and logging")
+    for flag, dest, help_text in COMMON:
+        group.add_argument(flag, dest=dest, default=None, help=help_text)
+    group.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xtbatch",
+        description="Headless, always-on batch manager for xTuple ERP, built on Celery.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parent = common_parser()
+    for module_name in CORE_COMMANDS:
+        importlib.import_module(module_name).register(sub, parent)
+    for entry in sorted(entry_points(group="xtbatch.commands"), key=lambda e: e.name):
+        entry.load()(sub, parent)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the environment with the command line's flags on top."""
+    overrides = {dest: getattr(args, dest, None) for _, dest, _ in COMMON}
+    return settings_module.load(overrides)
+
+
+def export(settings: Settings) -> None:
+    """Put the effective settings in the environment, for child processes (worker, beat)."""
+    import os
+
+    for var in settings_module.VARIABLES:
+        os.environ[var.env] = str(getattr(settings, var.field))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from(args)
+        logs.configure(settings.log_format, settings.log_level)
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except XtbatchError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"xtbatch {args.command}: {logs.redact(exc.message)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

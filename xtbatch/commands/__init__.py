@@ -1,0 +1,1 @@
+"""The core subcommands of ``xtbatch``: each module has ``register(subparsers, parent)``."""

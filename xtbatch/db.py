@@ -1,0 +1,124 @@
+"""Database access: connections, the per-process pool, and running named SQL blocks."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from xtbatch import sql
+from xtbatch.errors import DatabaseUnavailable, SchemaMissing
+from xtbatch.settings import Settings, database_identity
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+Params = Mapping[str, Any] | None
+
+CONNECT_TIMEOUT = 10
+
+
+def application_name(role: str) -> str:
+    """What pg_stat_activity shows for our sessions: role, host and pid."""
+    return f"xtbatch-{role} {socket.gethostname()}:{os.getpid()}"[:63]
+
+
+def describe(settings: Settings) -> str:
+    """The database named for a human, without credentials."""
+    host, port, dbname = database_identity(settings.database_url)
+    return f"database '{dbname}' on {host}:{port}"
+
+
+def connect(settings: Settings, role: str, *, autocommit: bool = True) -> psycopg.Connection[Row]:
+    """A dedicated connection (the bridge's lock and LISTEN sessions, the CLI).
+
+    Raises:
+        DatabaseUnavailable: the server cannot be reached or refuses us.
+    """
+    try:
+        return psycopg.connect(
+            settings.database_url,
+            autocommit=autocommit,
+            row_factory=dict_row,
+            application_name=application_name(role),
+            connect_timeout=CONNECT_TIMEOUT,
+        )
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(
+            f"Cannot connect to {describe(settings)}: {first_line(exc)}"
+        ) from exc
+
+
+def make_pool(settings: Settings, role: str, *, max_size: int = 2) -> ConnectionPool:
+    """The process's connection pool, opened and checked.
+
+    Raises:
+        DatabaseUnavailable: the pool could not get a first connection in time.
+    """
+    pool: ConnectionPool = ConnectionPool(
+        settings.database_url,
+        min_size=1,
+        max_size=max_size,
+        kwargs={
+            "autocommit": True,
+            "row_factory": dict_row,
+            "application_name": application_name(role),
+            "connect_timeout": CONNECT_TIMEOUT,
+        },
+        open=False,
+        name=f"xtbatch-{role}",
+        reconnect_timeout=0,
+    )
+    pool.open()
+    try:
+        pool.wait(timeout=CONNECT_TIMEOUT)
+    except Exception as exc:
+        pool.close()
+        raise DatabaseUnavailable(
+            f"Cannot connect to {describe(settings)} within {CONNECT_TIMEOUT} s"
+        ) from exc
+    return pool
+
+
+def fetch_one(conn: psycopg.Connection[Row], name: str, params: Params = None) -> Row | None:
+    """Run the named SQL block, return its first row."""
+    return conn.execute(sql.query(name), params).fetchone()
+
+
+def fetch_all(conn: psycopg.Connection[Row], name: str, params: Params = None) -> list[Row]:
+    """Run the named SQL block, return every row."""
+    return conn.execute(sql.query(name), params).fetchall()
+
+
+def execute(conn: psycopg.Connection[Row], name: str, params: Params = None) -> int:
+    """Run the named SQL block, return the rows it affected."""
+    return conn.execute(sql.query(name), params).rowcount
+
+
+def scalar(conn: psycopg.Connection[Row], name: str, params: Params = None) -> Any:
+    """Run the named SQL block, return the first column of its first row."""
+    row = fetch_one(conn, name, params)
+    return None if row is None else next(iter(row.values()))
+
+
+def require_schema(conn: psycopg.Connection[Row]) -> int:
+    """The installed schema version.
+
+    Raises:
+        SchemaMissing: xtbatch is not installed in this database.
+    """
+    version = scalar(conn, "schema_version")
+    if version is None:
+        raise SchemaMissing()
+    return int(version)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,267 @@
+-- name: lock_migrations
+-- Serialise concurrent installs.
+SELECT pg_advisory_xact_lock(hashtext('xtbatch.install'));
+
+-- name: bootstrap
+-- xtbatch's own schema and the table that records applied migrations.
+CREATE SCHEMA IF NOT EXISTS xtbatch_mgr;
+CREATE TABLE IF NOT EXISTS xtbatch_mgr.migration (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+-- name: applied_migrations
+-- Versions already applied.
+SELECT version FROM xtbatch_mgr.migration ORDER BY version;
+
+-- name: record_migration
+-- Remember an applied migration.
+INSERT INTO xtbatch_mgr.migration (version, name) VALUES (%(version)s, %(name)s);
+
+-- name: schema_version
+-- The newest applied migration, NULL when xtbatch is not installed.
+SELECT CASE WHEN to_regclass('xtbatch_mgr.migration') IS NULL THEN NULL
+            ELSE (SELECT max(version) FROM xtbatch_mgr.migration) END AS version;
+
+-- name: try_leader_lock
+-- The session advisory lock that makes one bridge the leader for this database.
+SELECT pg_try_advisory_lock(%(key)s) AS acquired;
+
+-- name: leader_holder
+-- Who holds the leader lock: the application_name of the holder's session.
+SELECT a.application_name, a.client_addr::text AS client_addr, a.pid
+  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+ WHERE l.locktype = 'advisory' AND l.granted
+   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+   AND l.classid = 0 AND l.objid = %(key)s::bigint::oid AND l.objsubid = 1;
+
+-- name: next_due
+-- The next due job: oldest batch_scheduled first, then batch_id; NULL scheduled means "now",
+-- so it waits behind every job scheduled in the past. Both halves read the partial index.
+SELECT batch_id, batch_action, batch_user
+  FROM ((SELECT batch_id, batch_action, batch_user, batch_scheduled, 0 AS asap
+           FROM xtbatch.batch
+          WHERE batch_started IS NULL AND batch_scheduled <= localtimestamp
+          ORDER BY batch_scheduled, batch_id LIMIT 1)
+        UNION ALL
+        (SELECT batch_id, batch_action, batch_user, batch_scheduled, 1 AS asap
+           FROM xtbatch.batch
+          WHERE batch_started IS NULL AND batch_scheduled IS NULL
+          ORDER BY batch_id LIMIT 1)) due
+ ORDER BY asap, batch_scheduled, batch_id
+ LIMIT 1;
+
+-- name: seconds_to_next
+-- Seconds until the next scheduled job, by the database's clock (NULL: none scheduled).
+SELECT EXTRACT(EPOCH FROM (min(batch_scheduled) - localtimestamp))::float8 AS seconds
+  FROM xtbatch.batch
+ WHERE batch_started IS NULL AND batch_scheduled > localtimestamp;
+
+-- name: dispatch
+-- Record a dispatch before the message is sent.
+SELECT xtbatch_mgr.dispatch(%(batch_id)s, %(task_id)s, %(bridge)s) AS attempt_id;
+
+-- name: active_attempt
+-- The attempt in flight, if any, with the age of its heartbeat and of its last send.
+SELECT attempt_id, task_id, batch_id, batch_action, state, sent_count, worker,
+       EXTRACT(EPOCH FROM clock_timestamp() - COALESCE(heartbeat_at, started_at))::float8
+           AS heartbeat_age,
+       EXTRACT(EPOCH FROM clock_timestamp() - sent_at)::float8 AS sent_age,
+       started_at
+  FROM xtbatch_mgr.attempt
+ WHERE state IN ('dispatched', 'running');
+
+-- name: mark_resent
+-- The bridge sent the message of an unclaimed dispatch again.
+UPDATE xtbatch_mgr.attempt SET sent_at = clock_timestamp(), sent_count = sent_count + 1
+ WHERE attempt_id = %(attempt_id)s AND state = 'dispatched';
+
+-- name: interrupt
+-- End an attempt whose worker stopped.
+SELECT xtbatch_mgr.interrupt(%(attempt_id)s, %(reason)s, %(rerun)s) AS result;
+
+-- name: interrupted_count
+-- How often this job was already interrupted.
+SELECT count(*) AS n FROM xtbatch_mgr.attempt
+ WHERE batch_id = %(batch_id)s AND state = 'interrupted';
+
+-- name: orphans
+-- Jobs left In-Process with no attempt in flight (a worker of an older manager died).
+SELECT b.batch_id, b.batch_started
+  FROM xtbatch.batch b
+ WHERE b.batch_started IS NOT NULL AND b.batch_completed IS NULL
+   AND NOT EXISTS (SELECT 1 FROM xtbatch_mgr.attempt a
+                    WHERE a.batch_id = b.batch_id AND a.state IN ('dispatched', 'running'));
+
+-- name: end_orphan
+-- Close a job left In-Process.
+UPDATE xtbatch.batch SET batch_completed = localtimestamp, batch_exitstatus = %(reason)s
+ WHERE batch_id = %(batch_id)s AND batch_started IS NOT NULL AND batch_completed IS NULL;
+
+-- name: live_workers
+-- Workers on this queue whose heartbeat is fresh.
+SELECT worker, hostname, pid,
+       EXTRACT(EPOCH FROM clock_timestamp() - heartbeat_at)::float8 AS age
+  FROM xtbatch_mgr.worker
+ WHERE queue = %(queue)s AND heartbeat_at > clock_timestamp() - make_interval(secs => %(within)s);
+
+-- name: worker_heartbeat
+-- A worker records that it is alive.
+INSERT INTO xtbatch_mgr.worker (worker, queue, hostname, pid)
+VALUES (%(worker)s, %(queue)s, %(hostname)s, %(pid)s)
+ON CONFLICT (worker) DO UPDATE
+   SET queue = EXCLUDED.queue, hostname = EXCLUDED.hostname, pid = EXCLUDED.pid,
+       heartbeat_at = clock_timestamp(),
+       started_at = CASE WHEN xtbatch_mgr.worker.pid = EXCLUDED.pid
+                         THEN xtbatch_mgr.worker.started_at ELSE clock_timestamp() END;
+
+-- name: worker_gone
+-- A worker that stops cleanly removes its heartbeat.
+DELETE FROM xtbatch_mgr.worker WHERE worker = %(worker)s;
+
+-- name: claim
+-- Claim the job of a delivered message.
+SELECT xtbatch_mgr.claim(%(task_id)s, %(worker)s, %(pid)s) AS result;
+
+-- name: job_heartbeat
+-- A running job is alive; row_present is false once the ERP cancelled (deleted) the job.
+UPDATE xtbatch_mgr.attempt a SET heartbeat_at = clock_timestamp()
+ WHERE a.task_id = %(task_id)s AND a.state = 'running'
+RETURNING EXISTS (SELECT 1 FROM xtbatch.batch b WHERE b.batch_id = a.batch_id) AS row_present;
+
+-- name: attempt_state
+-- The state of one attempt.
+SELECT state FROM xtbatch_mgr.attempt WHERE task_id = %(task_id)s;
+
+-- name: complete
+-- Write the outcome back to the ERP row.
+SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s) AS result;
+
+-- name: append_exitstatus
+-- Add a line to a completed job's exit status (a notification that failed).
+UPDATE xtbatch.batch
+   SET batch_exitstatus = CASE WHEN COALESCE(batch_exitstatus, '') = '' THEN %(text)s
+                               ELSE batch_exitstatus || E'\n' || %(text)s END
+ WHERE batch_id = %(batch_id)s;
+
+-- name: job
+-- One batch row.
+SELECT * FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
+
+-- name: job_params
+-- A job's parameters in order.
+SELECT batchparam_order, batchparam_name, batchparam_value, batchparam_type
+  FROM xtbatch.batchparam
+ WHERE batchparam_batch_id = %(batch_id)s
+ ORDER BY batchparam_order, batchparam_id;
+
+-- name: metric_text
+-- An xTuple metric's value, NULL when the metric table or the metric is absent.
+SELECT CASE WHEN to_regclass('public.metric') IS NULL THEN NULL
+            ELSE (SELECT m ->> 'metric_value' FROM public.metric t, to_jsonb(t) m
+                   WHERE m ->> 'metric_name' = %(name)s LIMIT 1) END AS value;
+
+-- name: user_email
+-- A user's email address from xTuple's user preferences, NULL when unknown.
+SELECT CASE WHEN to_regclass('public.usrpref') IS NULL THEN NULL
+            ELSE (SELECT p ->> 'usrpref_value' FROM public.usrpref t, to_jsonb(t) p
+                   WHERE p ->> 'usrpref_username' = %(username)s
+                     AND p ->> 'usrpref_name' = 'email' LIMIT 1) END AS email;
+
+-- name: has_post_message
+-- Whether the database has xTuple's postMessage(text, text).
+SELECT to_regprocedure('public.postmessage(text, text)') IS NOT NULL AS present,
+       to_regclass('public.msg') IS NOT NULL AND to_regclass('public.msguser') IS NOT NULL
+           AS tables;
+
+-- name: post_message
+-- Send an xTuple system message through the database's own postMessage.
+SELECT public.postMessage(%(username)s, %(text)s) AS msg_id;
+
+-- name: post_message_rows
+-- A system message written to xTuple's msg and msguser tables (no postMessage function).
+WITH m AS (
+    INSERT INTO public.msg (msg_posted, msg_scheduled, msg_expires, msg_username, msg_text)
+    VALUES (now(), now(), 'infinity', current_user, %(text)s)
+    RETURNING msg_id)
+INSERT INTO public.msguser (msguser_msg_id, msguser_username)
+SELECT msg_id, %(username)s FROM m
+RETURNING msguser_msg_id AS msg_id;
+
+-- name: notify_message_posted
+-- Tell xTuple clients that a message arrived.
+NOTIFY "messagePosted";
+
+-- name: current_user_info
+-- The connected role and whether it is a superuser.
+SELECT current_user AS username, rolsuper AS superuser
+  FROM pg_roles WHERE rolname = current_user;
+
+-- name: table_privileges
+-- Which table privileges the connected role has on a table (NULL: no such table).
+SELECT has_table_privilege(to_regclass(%(name)s), 'SELECT') AS "select",
+       has_table_privilege(to_regclass(%(name)s), 'INSERT') AS "insert",
+       has_table_privilege(to_regclass(%(name)s), 'UPDATE') AS "update",
+       has_table_privilege(to_regclass(%(name)s), 'DELETE') AS "delete";
+
+-- name: try_guard
+-- The per-job guard: a job runs in at most one database session at a time.
+SELECT pg_try_advisory_lock(%(cls)s::int4, %(id)s::int4) AS acquired;
+
+-- name: release_guard
+-- Release the per-job guard.
+SELECT pg_advisory_unlock(%(cls)s::int4, %(id)s::int4) AS released;
+
+-- name: attempt_by_task
+-- One attempt by its Celery task id.
+SELECT attempt_id, batch_id, batch_action, state FROM xtbatch_mgr.attempt
+ WHERE task_id = %(task_id)s;
+
+-- name: leader_lock
+-- Wait for the leader lock (a standby bridge blocks here until the leader's session ends).
+SELECT pg_advisory_lock(%(key)s);
+
+-- name: submit_action
+-- Submit a job the way the desktop client does.
+SELECT xtbatch.submitActionToBatch(%(action)s, %(email)s, %(scheduled)s) AS batch_id;
+
+-- name: insert_param
+-- One parameter of a submitted job.
+INSERT INTO xtbatch.batchparam (batchparam_batch_id, batchparam_order, batchparam_name,
+                                batchparam_value, batchparam_type)
+VALUES (%(batch_id)s, %(order)s, %(name)s, %(value)s, %(type)s);
+
+-- name: set_batch_user
+-- Record who submitted a job from the command line.
+UPDATE xtbatch.batch SET batch_user = %(user)s WHERE batch_id = %(batch_id)s;
+
+-- name: cancel
+-- Cancel (delete) a job, run or not.
+SELECT xtbatch.cancelBatchItem(%(batch_id)s) AS batch_id;
+
+-- name: reschedule
+-- Make a job due again at a time (Retry: now).
+SELECT xtbatch.rescheduleBatchItem(%(batch_id)s, %(scheduled)s) AS batch_id;
+
+-- name: status_rows
+-- Jobs for the status screen, in the order the xTuple Connect Console shows them.
+SELECT batch_id, batch_user, batch_action, batch_parameter, batch_scheduled, batch_started,
+       batch_completed, batch_exitstatus,
+       CASE WHEN batch_completed IS NOT NULL THEN 'Done'
+            WHEN batch_started IS NOT NULL THEN 'In-Process'
+            ELSE 'Scheduled' END AS run_status
+  FROM xtbatch.batch
+ WHERE (%(user)s::text IS NULL OR batch_user = %(user)s)
+   AND (%(completed)s OR batch_completed IS NULL)
+   AND (%(kind)s::text IS NULL OR batch_action = %(kind)s)
+   AND (%(since)s::timestamp IS NULL OR COALESCE(batch_completed, batch_scheduled,
+                                                  batch_submitted) >= %(since)s)
+ ORDER BY batch_scheduled NULLS LAST, batch_id
+ LIMIT %(limit)s;
+
+-- name: attempts
+-- xtbatch's record of a job's attempts.
+SELECT attempt_id, task_id, state, worker, dispatched_at, started_at, ended_at,
+       EXTRACT(EPOCH FROM ended_at - started_at)::float8 AS seconds, sent_count, detail
+  FROM xtbatch_mgr.attempt WHERE batch_id = %(batch_id)s ORDER BY attempt_id;
