@@ -1,0 +1,471 @@
+"""Paginate a report: bands filled with query values, placed on pages as primitives.
+
+This follows OpenRPT's pre-renderer (``renderer/orprerender.cpp``): the report header, then each
+detail section with its group heads and feet, then the report footer; a band that does not fit
+above the page footer starts a new page; text areas flow line by line across pages. Positions
+are in 1/100 inch from the page's top-left corner; :mod:`xtbatch.report.pdf` draws them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from xtbatch.report.data import QueryResult, ReportData
+from xtbatch.report.definition import (
+    Align,
+    Barcode,
+    Box,
+    DataRef,
+    DetailSection,
+    Field,
+    Image,
+    Label,
+    Line,
+    ReportDefinition,
+    Section,
+    TextArea,
+)
+from xtbatch.report.fonts import font_name, wrap
+from xtbatch.report.formatting import format_value, to_number, to_text
+from xtbatch.report.totals import Totals
+
+log = logging.getLogger(__name__)
+
+CONTEXT_QUERY = "Context Query"
+PARAMETER_QUERY = "Parameter Query"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextBox:
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+    font: str
+    size: float
+    align: Align
+    page_count: bool = False  # filled with the page count once every page is laid out
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineShape:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    weight: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoxShape:
+    x: float
+    y: float
+    width: float
+    height: float
+    weight: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageShape:
+    x: float
+    y: float
+    width: float
+    height: float
+    source: str
+    mode: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BarcodeShape:
+    x: float
+    y: float
+    width: float
+    height: float
+    value: str
+    format: str
+    align: str
+    narrow_bar_width: float
+
+
+Shape = TextBox | LineShape | BoxShape | ImageShape | BarcodeShape
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """A laid-out report: one tuple of shapes per page, page size in 1/100 inch."""
+
+    width: float
+    height: float
+    title: str
+    pages: tuple[tuple[Shape, ...], ...]
+
+
+def layout(
+    definition: ReportDefinition, data: ReportData, *, strict_fonts: bool = False
+) -> Document:
+    """Lay out ``definition`` filled with ``data`` on pages.
+
+    Raises:
+        ReportFontUnknown: a font is unknown and ``strict_fonts`` is set.
+    """
+    engine = _Engine(definition=definition, data=data, strict_fonts=strict_fonts)
+    engine.run()
+    count = str(len(engine.pages))
+    pages = tuple(
+        tuple(
+            dataclasses.replace(s, text=count) if isinstance(s, TextBox) and s.page_count else s
+            for s in page
+        )
+        for page in engine.pages
+    )
+    page = definition.page
+    return Document(width=page.width, height=page.height, title=definition.title, pages=pages)
+
+
+@dataclass(kw_only=True)
+class _Engine:
+    definition: ReportDefinition
+    data: ReportData
+    strict_fonts: bool
+    pages: list[list[Shape]] = field(default_factory=list)
+    y: float = 0.0
+    totals: Totals = field(init=False)
+    # Where subtotals start: "page" in page footers, a group index in group bands.
+    context: str | int | None = None
+    _warned: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.totals = Totals(self.data.results)
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        definition = self.definition
+        self.new_page()
+        if definition.rpthead is not None:
+            self.render(definition.rpthead)
+        for section in definition.sections:
+            self.render_detail(section)
+        if definition.rptfoot is not None:
+            self.ensure_room(definition.rptfoot, last=True)
+            self.render(definition.rptfoot)
+        self.finish_page(last=True)
+
+    @property
+    def page_number(self) -> int:
+        return len(self.pages)
+
+    @property
+    def bottom(self) -> float:
+        return self.definition.page.height - self.definition.page.margin_bottom
+
+    def new_page(self) -> None:
+        if self.pages:
+            self.finish_page(last=False)
+        self.pages.append([])
+        self.totals.mark_page()
+        self.y = self.definition.page.margin_top
+        header = self.page_band(self.definition.pghead, last=False, header=True)
+        if header is not None:
+            self.render(header)
+
+    def finish_page(self, *, last: bool) -> None:
+        footer = self.page_band(self.definition.pgfoot, last=last, header=False)
+        if footer is None:
+            return
+        saved, self.context = self.context, "page"
+        self.y = self.bottom - self.band_height(footer)
+        self.render(footer)
+        self.context = saved
+
+    def page_band(
+        self, bands: Mapping[str, Section], *, last: bool, header: bool
+    ) -> Section | None:
+        number = self.page_number
+        # OpenRPT never knows the last page when it starts one: lastpage heads are unused.
+        if last and not header and "lastpage" in bands:
+            return bands["lastpage"]
+        if number == 1 and "firstpage" in bands:
+            return bands["firstpage"]
+        variant = "odd" if number % 2 else "even"
+        return bands.get(variant, bands.get("any"))
+
+    def footer_height(self, *, last: bool = False) -> float:
+        footer = self.page_band(self.definition.pgfoot, last=last, header=False)
+        if footer is None:
+            return 0.0
+        saved, self.context = self.context, "page"
+        height = self.band_height(footer)
+        self.context = saved
+        return height
+
+    def ensure_room(self, band: Section, *, last: bool = False, ignore_text: bool = False) -> None:
+        needed = self.band_height(band, ignore_text=ignore_text)
+        if self.y + needed + self.footer_height(last=last) >= self.bottom:
+            self.new_page()
+
+    # -- detail sections ----------------------------------------------------------------------
+
+    def render_detail(self, section: DetailSection) -> None:
+        result = self.result(section.key.query)
+        if result is None or not result.rows:
+            return
+        query, rows, groups = section.key.query, result.rows, section.groups
+        self.totals.start_detail(query, section)
+        for index, group in enumerate(groups):
+            self.totals.reset_group(index, through=-1)
+            if group.head is not None:
+                self.render(group.head, context=index)
+        for row in range(len(rows)):
+            self.totals.move(query, row)
+            if (
+                self.y
+                + self.band_height(section.detail, ignore_text=True)
+                + self.footer_height(last=row == len(rows) - 1)
+                >= self.bottom
+            ):
+                # The old page's footer shows the rows already on it.
+                self.totals.move(query, row - 1)
+                self.new_page()
+                self.totals.move(query, row)
+            self.render(section.detail)
+            if row + 1 < len(rows):
+                changed = self.changed_group(result, section, row)
+                if changed is not None:
+                    self.close_groups(section, changed, row)
+                    self.open_groups(section, changed, row + 1)
+        self.close_groups(section, 0, len(rows) - 1, final=True)
+        self.totals.end_detail()
+        if section.page_break_at_end:
+            self.new_page()
+
+    def changed_group(self, result: QueryResult, section: DetailSection, row: int) -> int | None:
+        for index, group in enumerate(section.groups):
+            if self.key(result, row, group.column) != self.key(result, row + 1, group.column):
+                return index
+        return None
+
+    def key(self, result: QueryResult, row: int, column: str) -> str:
+        index = result.column_index(column) if column else None
+        return "" if index is None else to_text(result.rows[row][index])
+
+    def close_groups(
+        self, section: DetailSection, first: int, row: int, final: bool = False
+    ) -> None:
+        do_break = False
+        for index in reversed(range(first, len(section.groups))):
+            group = section.groups[index]
+            if do_break:
+                self.new_page()
+            do_break = False
+            if group.foot is not None:
+                self.ensure_room(group.foot)
+                self.render(group.foot, context=index)
+            self.totals.reset_group(index, through=row)
+            do_break = group.page_break_after_foot and not final
+        if do_break:
+            self.totals.move(section.key.query, row + 1)
+            self.new_page()
+
+    def open_groups(self, section: DetailSection, first: int, row: int) -> None:
+        self.totals.move(section.key.query, row)
+        for index in range(first, len(section.groups)):
+            group = section.groups[index]
+            if group.head is not None:
+                self.ensure_room(group.head)
+                self.render(group.head, context=index)
+
+    # -- bands --------------------------------------------------------------------------------
+
+    def band_height(self, band: Section, *, ignore_text: bool = False) -> float:
+        height = band.height
+        if ignore_text:
+            return height
+        for element in band.elements:
+            if isinstance(element, TextArea):
+                lines = self.text_lines(element)
+                if lines:
+                    stretch = element.rect.y + len(lines) * element.rect.height
+                    height = max(height, stretch + element.bottompad)
+        return height
+
+    def render(self, band: Section, *, context: str | int | None = None) -> None:
+        saved = self.context
+        if context is not None:
+            self.context = context
+        top = self.y
+        end = top + band.height
+        for element in band.elements:
+            if not isinstance(element, TextArea):
+                self.place(element, top)
+        for element in band.elements:
+            if isinstance(element, TextArea):
+                pages = len(self.pages)
+                text_end = self.flow(element, top)
+                if len(self.pages) != pages:
+                    # The text went on to a new page: the band ends where the text does.
+                    top, end = self.y, text_end
+                else:
+                    end = max(end, text_end)
+        self.y = end
+        self.context = saved
+
+    def flow(self, text: TextArea, top: float) -> float:
+        """Place a text area's lines, starting new pages as needed; return where it ends."""
+        lines = self.text_lines(text)
+        if not lines:
+            return top
+        name = font_name(text.font, strict=self.strict_fonts)
+        left, rect = self.definition.page.margin_left, text.rect
+        in_footer = self.context == "page"
+        limit = self.bottom if in_footer else self.bottom - self.footer_height()
+        y = top + rect.y
+        fresh = False  # a line taller than a page still goes on one, not on endless pages
+        for line in lines:
+            if not in_footer and not fresh and y + rect.height >= limit:
+                self.new_page()
+                y, fresh = self.y, True
+                limit = self.bottom - self.footer_height()
+            else:
+                fresh = False
+            box = TextBox(
+                x=left + rect.x,
+                y=y,
+                width=rect.width,
+                height=rect.height,
+                text=line,
+                font=name,
+                size=text.font.size,
+                align=text.align,
+            )
+            self.pages[-1].append(box)
+            y += rect.height
+        return y + text.bottompad
+
+    def text_lines(self, text: TextArea) -> list[str]:
+        value = to_text(self.value(text.data))
+        if not value:
+            return []
+        name = font_name(text.font, strict=self.strict_fonts)
+        return wrap(value, name, text.font.size, text.rect.width)
+
+    def place(self, element: object, top: float) -> None:
+        left = self.definition.page.margin_left
+        page = self.pages[-1]
+        if isinstance(element, Label | Field):
+            r = element.rect
+            text, page_count = (
+                (element.text, False) if isinstance(element, Label) else (self.field_text(element))
+            )
+            page.append(
+                TextBox(
+                    x=left + r.x,
+                    y=top + r.y,
+                    width=r.width,
+                    height=r.height,
+                    text=text,
+                    font=font_name(element.font, strict=self.strict_fonts),
+                    size=element.font.size,
+                    align=element.align,
+                    page_count=page_count,
+                )
+            )
+        elif isinstance(element, Line):
+            page.append(
+                LineShape(
+                    x1=left + element.x1,
+                    y1=top + element.y1,
+                    x2=left + element.x2,
+                    y2=top + element.y2,
+                    weight=element.weight,
+                )
+            )
+        elif isinstance(element, Box):
+            r = element.rect
+            page.append(
+                BoxShape(x=left + r.x, y=top + r.y, width=r.width, height=r.height,
+                         weight=element.weight)
+            )  # fmt: skip
+        elif isinstance(element, Image):
+            self.place_image(element, left, top)
+        elif isinstance(element, Barcode):
+            r = element.rect
+            page.append(
+                BarcodeShape(
+                    x=left + r.x,
+                    y=top + r.y,
+                    width=r.width,
+                    height=r.height,
+                    value=to_text(self.value(element.data)),
+                    format=element.format,
+                    align=element.align,
+                    narrow_bar_width=element.narrow_bar_width,
+                )
+            )
+
+    def place_image(self, element: Image, left: float, top: float) -> None:
+        source = element.inline
+        if source is None and element.data is not None:
+            source = to_text(self.value(element.data))
+        if not source:
+            return
+        r = element.rect
+        self.pages[-1].append(
+            ImageShape(x=left + r.x, y=top + r.y, width=r.width, height=r.height,
+                       source=source, mode=element.mode)
+        )  # fmt: skip
+
+    # -- values -------------------------------------------------------------------------------
+
+    def field_text(self, element: Field) -> tuple[str, bool]:
+        ref = element.data
+        if element.track_total:
+            value: object = self.totals.total(ref, subtotal=element.subtotal, context=self.context)
+        elif ref.query == CONTEXT_QUERY and ref.column == "page_count":
+            return "", True
+        else:
+            value = self.value(ref)
+        return format_value(value, element.format, builtin=element.builtin_format), False
+
+    def value(self, ref: DataRef) -> object:
+        if ref.query == CONTEXT_QUERY:
+            return self.context_value(ref.column)
+        if ref.query == PARAMETER_QUERY:
+            return self.data.params.get(ref.column, "")
+        result = self.result(ref.query)
+        if result is None or not result.rows:
+            return None
+        index = result.column_index(ref.column)
+        if index is None:
+            self.warn_once(f"Query {ref.query!r} has no column {ref.column!r}: left blank")
+            return None
+        return result.rows[self.totals.row(ref.query)][index]
+
+    def context_value(self, column: str) -> object:
+        values = {
+            "page_number": self.page_number,
+            "report_name": self.definition.name,
+            "report_title": self.definition.title,
+            "report_description": self.definition.description,
+        }
+        if column not in values:
+            self.warn_once(f"Context Query has no column {column!r}: left blank")
+        return values.get(column)
+
+    def result(self, query: str) -> QueryResult | None:
+        result = self.data.results.get(query)
+        if result is None:
+            self.warn_once(f"The report has no query source named {query!r}: left blank")
+        return result
+
+    def warn_once(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            log.warning(message, extra={"action": "report_render"})
+
+
+__all__ = ["Document", "Shape", "layout", "to_number"]
