@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from report_helpers import fixture_text
 
+from tests.unit.report.report_helpers import fixture_text
 from xtbatch.report.definition import ReportDefinition, parse_definition
 
 

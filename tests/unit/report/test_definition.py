@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from report_helpers import band_report, detail_section, field, label
 
+from tests.unit.report.report_helpers import band_report, detail_section, field, label
 from xtbatch.report.definition import (
     Barcode,
     Box,

@@ -9,7 +9,8 @@ import logging
 import pypdf
 import pytest
 from PIL import Image as PILImage
-from report_helpers import (
+
+from tests.unit.report.report_helpers import (
     band_report,
     detail_section,
     everything_data,
@@ -19,7 +20,6 @@ from report_helpers import (
     report_data,
     result,
 )
-
 from xtbatch.report.definition import ReportDefinition, parse_definition
 from xtbatch.report.errors import ReportFontUnknown, ReportImageInvalid
 from xtbatch.report.layout import BarcodeShape, ImageShape, TextBox, layout
