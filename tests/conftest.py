@@ -1,0 +1,134 @@
+"""Fixtures on real services: PostgreSQL and Redis (RabbitMQ where the broker matters).
+
+Where PostgreSQL or Redis is not reachable, the session starts the embedded ones the demo
+uses. Each test gets its own database, cloned from a migrated template, and its own queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from tests.harness import Db, Stack
+from xtbatch import embedded
+from xtbatch.install import install
+
+PG_URL = os.environ.get("XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("XTBATCH_TEST_BROKER_URL", "redis://127.0.0.1:6379/1")
+RABBIT_URL = os.environ.get("XTBATCH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def _pg_reachable(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def _tcp(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "redis+socket":
+        return Path(parts.path).exists()
+    return embedded.reachable(parts.hostname or "127.0.0.1", parts.port or default_port)
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """URLs of the PostgreSQL server and the broker the tests use (embedded when absent)."""
+    folder = tmp_path_factory.mktemp("services")
+    with contextlib.ExitStack() as stack:
+        pg = PG_URL
+        if not _pg_reachable(pg):
+            pg = stack.enter_context(embedded.postgres(folder / "pg"))
+            print(f"\nPostgreSQL not reachable at {PG_URL}: using an embedded server",
+                  file=sys.stderr)
+        broker = os.environ.get("XTBATCH_BROKER_URL_UNDER_TEST") or REDIS_URL
+        if broker.startswith("redis") and not _tcp(broker, 6379):
+            broker = stack.enter_context(embedded.redis(folder / "redis"))
+            print("\nRedis not reachable: using an embedded server", file=sys.stderr)
+        yield {"database_url": pg, "broker_url": broker}
+
+
+def database_url(server_url: str, dbname: str) -> str:
+    info = conninfo_to_dict(server_url)
+    info["dbname"] = dbname
+    return make_conninfo(**info)
+
+
+def _create_database(server_url: str, name: str, template: str | None = None) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(query)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def template_db(services: dict[str, str]) -> Iterator[str]:
+    """A migrated database the per-test databases are cloned from."""
+    name = f"xtbatch_test_tpl_{uuid.uuid4().hex[:8]}"
+    _create_database(services["database_url"], name)
+    with psycopg.connect(database_url(services["database_url"], name), autocommit=True) as c:
+        install(c)
+    yield name
+    drop_database(services["database_url"], name)
+
+
+@pytest.fixture
+def empty_db(services: dict[str, str]) -> Iterator[Db]:
+    """A new database with nothing installed."""
+    name = f"xtbatch_test_{uuid.uuid4().hex[:10]}"
+    _create_database(services["database_url"], name)
+    yield Db(database_url(services["database_url"], name))
+    drop_database(services["database_url"], name)
+
+
+@pytest.fixture
+def erp(services: dict[str, str], template_db: str) -> Iterator[Db]:
+    """A database of its own for this test, with xtbatch installed."""
+    name = f"xtbatch_test_{uuid.uuid4().hex[:10]}"
+    _create_database(services["database_url"], name, template=template_db)
+    yield Db(database_url(services["database_url"], name))
+    drop_database(services["database_url"], name)
+
+
+@pytest.fixture
+def stack_env(services: dict[str, str], erp: Db) -> dict[str, str]:
+    """Environment for xtbatch processes serving this test's database on its own queue."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("XTBATCH_")},
+        "XTBATCH_DATABASE_URL": erp.url,
+        "XTBATCH_BROKER_URL": services["broker_url"],
+        "XTBATCH_QUEUE": f"xtbatch.test.{uuid.uuid4().hex[:10]}",
+        "XTBATCH_LOG_FORMAT": "text",
+        "XTBATCH_LOG_LEVEL": "INFO",
+        "XTBATCH_STALE_SECONDS": "6",
+        "XTBATCH_HEARTBEAT_SECONDS": "1",
+        "XTBATCH_WORKER_HEARTBEAT_SECONDS": "2",
+        "XTBATCH_REDISPATCH_SECONDS": "5",
+    }
+
+
+@pytest.fixture
+def stack(stack_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
+    """Real bridge and worker processes for this test's database; all stopped at the end."""
+    s = Stack(env=stack_env, folder=tmp_path)
+    yield s
+    s.stop_all()

@@ -1,0 +1,190 @@
+"""Test harness: real bridge and worker subprocesses, and waiting on conditions with a
+deadline (never a bare sleep). A wait that times out says what it saw last."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.rows import dict_row
+
+T = TypeVar("T")
+POLL = 0.02
+
+
+def wait_for(
+    condition: Callable[[], T], timeout: float, what: str, show: Callable[[], Any] | None = None
+) -> T:
+    """Poll ``condition`` every 20 ms until it returns something truthy, or fail."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        last = condition()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            seen = show() if show else last
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}; saw: {seen}")
+        time.sleep(POLL)
+
+
+@dataclass
+class Proc:
+    """A real xtbatch subprocess with its log file."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    stopped: bool = False
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def signal(self, signum: int) -> None:
+        if self.popen.poll() is None:
+            os.kill(self.popen.pid, signum)
+
+    def kill_group(self) -> None:
+        """SIGKILL the process and its children (a Celery worker's pool child)."""
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(10)
+        self.stopped = True
+
+    def stop(self, timeout: float = 15) -> int | None:
+        if self.popen.poll() is None:
+            self.signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill_group()
+        self.stopped = True
+        return self.popen.returncode
+
+
+@dataclass
+class Stack:
+    """Starts xtbatch processes for one test database and queue; stops them all at the end."""
+
+    env: dict[str, str]
+    folder: Path
+    procs: list[Proc] = field(default_factory=list)
+
+    def start(self, command: str, *args: str, name: str | None = None,
+              env: dict[str, str] | None = None) -> Proc:
+        name = name or f"{command}{len(self.procs)}"
+        log_path = self.folder / f"{name}.log"
+        with log_path.open("wb") as handle:
+            popen = subprocess.Popen(
+                [sys.executable, "-m", "xtbatch", command, *args],
+                env={**self.env, **(env or {})},
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: kill_group reaches the pool child
+            )
+        proc = Proc(name=name, popen=popen, log_path=log_path)
+        self.procs.append(proc)
+        return proc
+
+    def worker(self, **kw: Any) -> Proc:
+        proc = self.start("worker", **kw)
+        wait_for(lambda: "ready." in proc.log() or proc.popen.poll() is not None, 60,
+                 "the worker to be ready", proc.log)
+        assert proc.popen.poll() is None, proc.log()
+        return proc
+
+    def bridge(self, **kw: Any) -> Proc:
+        return self.start("bridge", **kw)
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.procs):
+            if not proc.stopped:
+                proc.stop()
+
+
+class Db:
+    """One test database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def connect(self, **kw: Any) -> psycopg.Connection[dict[str, Any]]:
+        return psycopg.connect(self.url, autocommit=True, row_factory=dict_row, **kw)
+
+    def one(self, query: str, params: Any = None) -> dict[str, Any] | None:
+        with self.connect() as conn:
+            return conn.execute(query, params).fetchone()
+
+    def all(self, query: str, params: Any = None) -> list[dict[str, Any]]:
+        with self.connect() as conn:
+            return conn.execute(query, params).fetchall()
+
+    def run(self, query: str, params: Any = None) -> None:
+        with self.connect() as conn:
+            conn.execute(query, params)
+
+    def submit(self, action: str, *, scheduled: str | None = "now",
+               params: list[tuple[str, str | None, str | None]] = (),  # type: ignore[assignment]
+               email: str | None = None, user: str = "admin", **columns: Any) -> int:
+        """Insert a job and its params the way the client does; return its id."""
+        with self.connect() as conn, conn.transaction():
+            sched = "localtimestamp" if scheduled == "now" else "%(scheduled)s::timestamp"
+            extra = "".join(f", {k} = %({k})s" for k in columns)
+            row = conn.execute(
+                f"INSERT INTO xtbatch.batch (batch_action, batch_user, batch_email, "
+                f"batch_submitted, batch_scheduled) VALUES (%(action)s, %(user)s, %(email)s, "
+                f"localtimestamp, {sched}) RETURNING batch_id",
+                {"action": action, "user": user, "email": email, "scheduled": scheduled},
+            ).fetchone()
+            assert row is not None
+            batch_id = int(row["batch_id"])
+            if columns:
+                conn.execute(f"UPDATE xtbatch.batch SET batch_id = batch_id{extra} "
+                             "WHERE batch_id = %(id)s", {**columns, "id": batch_id})
+            for order, (name, value, type_) in enumerate(params, start=1):
+                conn.execute(
+                    "INSERT INTO xtbatch.batchparam (batchparam_batch_id, batchparam_order, "
+                    "batchparam_name, batchparam_value, batchparam_type) "
+                    "VALUES (%s, %s, %s, %s, %s)", (batch_id, order, name, value, type_))
+        return batch_id
+
+    def job(self, batch_id: int) -> dict[str, Any]:
+        row = self.one("SELECT * FROM xtbatch.batch WHERE batch_id = %s", (batch_id,))
+        assert row is not None, f"batch job {batch_id} is gone"
+        return row
+
+    def wait_done(self, batch_id: int, timeout: float = 30) -> dict[str, Any]:
+        return wait_for(
+            lambda: (lambda r: r if r and r["batch_completed"] else None)(
+                self.one("SELECT * FROM xtbatch.batch WHERE batch_id = %s", (batch_id,))),
+            timeout, f"batch job {batch_id} to complete",
+            lambda: self.all("SELECT batch_id, batch_action, batch_started, batch_completed, "
+                             "batch_exitstatus FROM xtbatch.batch ORDER BY batch_id"),
+        )
+
+    def wait_all_done(self, timeout: float = 60) -> list[dict[str, Any]]:
+        def done() -> list[dict[str, Any]] | None:
+            rows = self.all("SELECT * FROM xtbatch.batch ORDER BY batch_id")
+            return rows if rows and all(r["batch_completed"] for r in rows) else None
+
+        return wait_for(done, timeout, "every job to complete",
+                        lambda: self.all("SELECT batch_id, batch_started, batch_completed "
+                                         "FROM xtbatch.batch WHERE batch_completed IS NULL"))
+
+    def attempts(self, batch_id: int | None = None) -> list[dict[str, Any]]:
+        if batch_id is None:
+            return self.all("SELECT * FROM xtbatch_mgr.attempt ORDER BY attempt_id")
+        return self.all("SELECT * FROM xtbatch_mgr.attempt WHERE batch_id = %s "
+                        "ORDER BY attempt_id", (batch_id,))
