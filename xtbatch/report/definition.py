@@ -160,10 +160,9 @@ def parse_definition(source: str) -> ReportDefinition:
     try:
         root = ET.fromstring(source)
     except ET.ParseError as exc:
-        line, column = exc.position
         raise ReportDefinitionInvalid(
-            f"The report definition is not valid XML: {exc.msg if hasattr(exc, 'msg') else exc} "
-            f"at line {line}, column {column + 1}"
+            f"The report definition is not valid XML ({exc}): open and save it in the report "
+            "writer, or restore it from the report's stock grade"
         ) from exc
     if root.tag != "report":
         raise ReportDefinitionInvalid(
