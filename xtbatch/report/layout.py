@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 from xtbatch.report.data import QueryResult, ReportData
 from xtbatch.report.definition import (
-    Align,
     Barcode,
     Box,
     DataRef,
     DetailSection,
+    Element,
     Field,
     Image,
     Label,
@@ -29,79 +29,22 @@ from xtbatch.report.definition import (
     TextArea,
 )
 from xtbatch.report.fonts import font_name, wrap
-from xtbatch.report.formatting import format_value, to_number, to_text
+from xtbatch.report.formatting import format_value, to_text
+from xtbatch.report.shapes import (
+    BarcodeShape,
+    BoxShape,
+    Document,
+    ImageShape,
+    LineShape,
+    Shape,
+    TextBox,
+)
 from xtbatch.report.totals import Totals
 
 log = logging.getLogger(__name__)
 
 CONTEXT_QUERY = "Context Query"
 PARAMETER_QUERY = "Parameter Query"
-
-
-@dataclass(frozen=True, kw_only=True)
-class TextBox:
-    x: float
-    y: float
-    width: float
-    height: float
-    text: str
-    font: str
-    size: float
-    align: Align
-    page_count: bool = False  # filled with the page count once every page is laid out
-
-
-@dataclass(frozen=True, kw_only=True)
-class LineShape:
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-    weight: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class BoxShape:
-    x: float
-    y: float
-    width: float
-    height: float
-    weight: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class ImageShape:
-    x: float
-    y: float
-    width: float
-    height: float
-    source: str
-    mode: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class BarcodeShape:
-    x: float
-    y: float
-    width: float
-    height: float
-    value: str
-    format: str
-    align: str
-    narrow_bar_width: float
-
-
-Shape = TextBox | LineShape | BoxShape | ImageShape | BarcodeShape
-
-
-@dataclass(frozen=True, kw_only=True)
-class Document:
-    """A laid-out report: one tuple of shapes per page, page size in 1/100 inch."""
-
-    width: float
-    height: float
-    title: str
-    pages: tuple[tuple[Shape, ...], ...]
 
 
 def layout(
@@ -114,6 +57,17 @@ def layout(
     """
     engine = _Engine(definition=definition, data=data, strict_fonts=strict_fonts)
     engine.run()
+    if "lastpage" in definition.pghead:
+        # The last page is only known once laid out: lay out again knowing it (OpenRPT never
+        # uses a lastpage head). Heads of other heights may move rows; stop when stable.
+        for _ in range(3):
+            known = len(engine.pages)
+            engine = _Engine(
+                definition=definition, data=data, strict_fonts=strict_fonts, last_page=known
+            )
+            engine.run()
+            if len(engine.pages) == known:
+                break
     count = str(len(engine.pages))
     pages = tuple(
         tuple(
@@ -131,6 +85,7 @@ class _Engine:
     definition: ReportDefinition
     data: ReportData
     strict_fonts: bool
+    last_page: int | None = None
     pages: list[list[Shape]] = field(default_factory=list)
     y: float = 0.0
     totals: Totals = field(init=False)
@@ -186,11 +141,14 @@ class _Engine:
         self, bands: Mapping[str, Section], *, last: bool, header: bool
     ) -> Section | None:
         number = self.page_number
-        # OpenRPT never knows the last page when it starts one: lastpage heads are unused.
+        last = last or (header and number == self.last_page)
+        # OpenRPT's precedence: a last page's foot before a first page's; heads the other way.
         if last and not header and "lastpage" in bands:
             return bands["lastpage"]
         if number == 1 and "firstpage" in bands:
             return bands["firstpage"]
+        if last and "lastpage" in bands:
+            return bands["lastpage"]
         variant = "odd" if number % 2 else "even"
         return bands.get(variant, bands.get("any"))
 
@@ -353,71 +311,48 @@ class _Engine:
         name = font_name(text.font, strict=self.strict_fonts)
         return wrap(value, name, text.font.size, text.rect.width)
 
-    def place(self, element: object, top: float) -> None:
-        left = self.definition.page.margin_left
-        page = self.pages[-1]
-        if isinstance(element, Label | Field):
-            r = element.rect
-            text, page_count = (
-                (element.text, False) if isinstance(element, Label) else (self.field_text(element))
-            )
-            page.append(
-                TextBox(
-                    x=left + r.x,
-                    y=top + r.y,
-                    width=r.width,
-                    height=r.height,
-                    text=text,
-                    font=font_name(element.font, strict=self.strict_fonts),
-                    size=element.font.size,
-                    align=element.align,
-                    page_count=page_count,
-                )
-            )
-        elif isinstance(element, Line):
-            page.append(
-                LineShape(
-                    x1=left + element.x1,
-                    y1=top + element.y1,
-                    x2=left + element.x2,
-                    y2=top + element.y2,
-                    weight=element.weight,
-                )
-            )
-        elif isinstance(element, Box):
-            r = element.rect
-            page.append(
-                BoxShape(x=left + r.x, y=top + r.y, width=r.width, height=r.height,
-                         weight=element.weight)
-            )  # fmt: skip
-        elif isinstance(element, Image):
-            self.place_image(element, left, top)
-        elif isinstance(element, Barcode):
-            r = element.rect
-            page.append(
-                BarcodeShape(
-                    x=left + r.x,
-                    y=top + r.y,
-                    width=r.width,
-                    height=r.height,
-                    value=to_text(self.value(element.data)),
-                    format=element.format,
-                    align=element.align,
-                    narrow_bar_width=element.narrow_bar_width,
-                )
-            )
+    def place(self, element: Element, top: float) -> None:
+        shape = self.shape(element, self.definition.page.margin_left, top)
+        if shape is not None:
+            self.pages[-1].append(shape)
 
-    def place_image(self, element: Image, left: float, top: float) -> None:
-        source = element.inline
-        if source is None and element.data is not None:
-            source = to_text(self.value(element.data))
-        if not source:
-            return
+    def shape(self, element: Element, left: float, top: float) -> Shape | None:
+        """The shape of a band element other than a text area, at the band's ``top``."""
+        if isinstance(element, Line):
+            return LineShape(
+                x1=left + element.x1,
+                y1=top + element.y1,
+                x2=left + element.x2,
+                y2=top + element.y2,
+                weight=element.weight,
+            )
         r = element.rect
-        self.pages[-1].append(
-            ImageShape(x=left + r.x, y=top + r.y, width=r.width, height=r.height,
-                       source=source, mode=element.mode)
-        )  # fmt: skip
+        x, y, width, height = left + r.x, top + r.y, r.width, r.height
+        if isinstance(element, Label | Field):
+            text, page_count = (
+                (element.text, False) if isinstance(element, Label) else self.field_text(element)
+            )
+            return TextBox(
+                x=x, y=y, width=width, height=height, text=text, size=element.font.size,
+                font=font_name(element.font, strict=self.strict_fonts), align=element.align,
+                page_count=page_count,
+            )  # fmt: skip
+        if isinstance(element, Box):
+            return BoxShape(x=x, y=y, width=width, height=height, weight=element.weight)
+        if isinstance(element, Image):
+            source = element.inline
+            if source is None and element.data is not None:
+                source = to_text(self.value(element.data))
+            return ImageShape(
+                x=x, y=y, width=width, height=height, source=source, mode=element.mode
+            ) if source else None  # fmt: skip
+        if isinstance(element, Barcode):
+            return BarcodeShape(
+                x=x, y=y, width=width, height=height, value=to_text(self.value(element.data)),
+                format=element.format, align=element.align,
+                narrow_bar_width=element.narrow_bar_width,
+            )  # fmt: skip
+        return None
 
     # -- values -------------------------------------------------------------------------------
 
@@ -468,4 +403,4 @@ class _Engine:
             log.warning(message, extra={"action": "report_render"})
 
 
-__all__ = ["Document", "Shape", "layout", "to_number"]
+__all__ = ["Document", "Shape", "layout"]

@@ -15,7 +15,8 @@ from xtbatch.report.data import ReportData
 from xtbatch.report.definition import ReportDefinition
 from xtbatch.report.errors import ReportImageInvalid
 from xtbatch.report.fonts import text_width, wrap
-from xtbatch.report.layout import (
+from xtbatch.report.layout import layout
+from xtbatch.report.shapes import (
     BarcodeShape,
     BoxShape,
     Document,
@@ -23,7 +24,6 @@ from xtbatch.report.layout import (
     LineShape,
     Shape,
     TextBox,
-    layout,
 )
 
 POINTS = 0.72  # points per 1/100 inch

@@ -22,8 +22,9 @@ from tests.unit.report.report_helpers import (
 )
 from xtbatch.report.definition import ReportDefinition, parse_definition
 from xtbatch.report.errors import ReportFontUnknown, ReportImageInvalid
-from xtbatch.report.layout import BarcodeShape, ImageShape, TextBox, layout
+from xtbatch.report.layout import layout
 from xtbatch.report.pdf import draw, render
+from xtbatch.report.shapes import BarcodeShape, ImageShape, TextBox
 
 
 @pytest.fixture(scope="module")
@@ -296,3 +297,17 @@ def test_rendering_twice_gives_the_same_bytes(everything: ReportDefinition) -> N
     assert render(everything, everything_data(rows=5)) == render(
         everything, everything_data(rows=5)
     )
+
+
+def test_odd_even_and_lastpage_page_heads() -> None:
+    heads = "".join(
+        f"<pghead><{variant}/><height>20</height>{label(variant.upper())}</pghead>"
+        for variant in ("odd", "even", "lastpage")
+    )
+    body = heads + detail_section("s", "q", field("q", "v"), height=200)
+    data = report_data(result("q", ["v"], [[f"row {i}"] for i in range(12)]))
+    pages = pdf_pages(render(parse_definition(band_report(body)), data))
+    assert len(pages) == 3
+    assert [page[0] for page in pages] == ["ODD", "EVEN", "LASTPAGE"]
+    rows = [line for page in pages for line in page if line.startswith("row")]
+    assert rows == [f"row {i}" for i in range(12)]

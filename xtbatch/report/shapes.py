@@ -1,0 +1,76 @@
+"""What a laid-out page holds: text boxes, lines, boxes, images and barcodes.
+
+Positions and sizes are in 1/100 inch from the page's top-left corner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xtbatch.report.elements import Align
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextBox:
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+    font: str
+    size: float
+    align: Align
+    page_count: bool = False  # filled with the page count once every page is laid out
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineShape:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    weight: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoxShape:
+    x: float
+    y: float
+    width: float
+    height: float
+    weight: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageShape:
+    x: float
+    y: float
+    width: float
+    height: float
+    source: str
+    mode: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BarcodeShape:
+    x: float
+    y: float
+    width: float
+    height: float
+    value: str
+    format: str
+    align: str
+    narrow_bar_width: float
+
+
+Shape = TextBox | LineShape | BoxShape | ImageShape | BarcodeShape
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """A laid-out report: one tuple of shapes per page, page size in 1/100 inch."""
+
+    width: float
+    height: float
+    title: str
+    pages: tuple[tuple[Shape, ...], ...]
