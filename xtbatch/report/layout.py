@@ -161,9 +161,13 @@ class _Engine:
         self.context = saved
         return height
 
-    def ensure_room(self, band: Section, *, last: bool = False, ignore_text: bool = False) -> None:
+    def fits(self, band: Section, *, last: bool = False, ignore_text: bool = False) -> bool:
+        """Whether ``band`` fits above the page footer (OpenRPT's test, kept to the letter)."""
         needed = self.band_height(band, ignore_text=ignore_text)
-        if self.y + needed + self.footer_height(last=last) >= self.bottom:
+        return self.y + needed + self.footer_height(last=last) < self.bottom
+
+    def ensure_room(self, band: Section, *, last: bool = False) -> None:
+        if not self.fits(band, last=last):
             self.new_page()
 
     # -- detail sections ----------------------------------------------------------------------
@@ -173,19 +177,14 @@ class _Engine:
         if result is None or not result.rows:
             return
         query, rows, groups = section.key.query, result.rows, section.groups
-        self.totals.start_detail(query, section)
+        self.totals.start_detail(query)
         for index, group in enumerate(groups):
             self.totals.reset_group(index, through=-1)
             if group.head is not None:
                 self.render(group.head, context=index)
         for row in range(len(rows)):
             self.totals.move(query, row)
-            if (
-                self.y
-                + self.band_height(section.detail, ignore_text=True)
-                + self.footer_height(last=row == len(rows) - 1)
-                >= self.bottom
-            ):
+            if not self.fits(section.detail, last=row == len(rows) - 1, ignore_text=True):
                 # The old page's footer shows the rows already on it.
                 self.totals.move(query, row - 1)
                 self.new_page()
@@ -226,16 +225,21 @@ class _Engine:
             self.totals.reset_group(index, through=row)
             do_break = group.page_break_after_foot and not final
         if do_break:
-            self.totals.move(section.key.query, row + 1)
             self.new_page()
 
     def open_groups(self, section: DetailSection, first: int, row: int) -> None:
-        self.totals.move(section.key.query, row)
+        query = section.key.query
+        self.totals.move(query, row)
         for index in range(first, len(section.groups)):
             group = section.groups[index]
-            if group.head is not None:
-                self.ensure_room(group.head)
-                self.render(group.head, context=index)
+            if group.head is None:
+                continue
+            if not self.fits(group.head):
+                # The old page's footer and the new page's subtotals split after the rows drawn.
+                self.totals.move(query, row - 1)
+                self.new_page()
+                self.totals.move(query, row)
+            self.render(group.head, context=index)
 
     # -- bands --------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from xtbatch.report.data import QueryResult
-from xtbatch.report.definition import DataRef, DetailSection
+from xtbatch.report.definition import DataRef
 from xtbatch.report.formatting import to_number
 
 
@@ -34,7 +34,7 @@ class Totals:
         """The row of ``query`` whose values fields show: the current one, else the first."""
         return max(self._cursors.get(query, 0), 0)
 
-    def start_detail(self, query: str, section: DetailSection) -> None:
+    def start_detail(self, query: str) -> None:
         self._detail = query
         self._group_marks = {}
 

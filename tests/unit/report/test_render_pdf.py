@@ -78,6 +78,17 @@ def test_page_footer_subtotal_counts_the_rows_on_its_page(
         assert f"page {expected:.2f}" in page
 
 
+@pytest.mark.parametrize("rows", range(20, 140, 9))
+def test_page_subtotals_hold_wherever_pages_break(everything: ReportDefinition, rows: int) -> None:
+    pages = pdf_pages(render(everything, everything_data(rows=rows)))
+    for page in pages[:-1]:
+        drawn = [line for line in page if line.startswith("item ")]
+        expected = sum(1.25 * int(row.split()[1]) for row in drawn)
+        assert f"page {expected:.2f}" in page
+    items = [line for page in pages for line in page if line.startswith("item ")]
+    assert items == [f"item {i:03d}" for i in range(rows)]
+
+
 def test_group_heads_and_subtotals(everything_pages: list[list[str]]) -> None:
     lines = [line for page in everything_pages for line in page]
     heads = [lines[i + 1] for i, line in enumerate(lines) if line == "Category"]
@@ -311,3 +322,20 @@ def test_odd_even_and_lastpage_page_heads() -> None:
     assert [page[0] for page in pages] == ["ODD", "EVEN", "LASTPAGE"]
     rows = [line for page in pages for line in page if line.startswith("row")]
     assert rows == [f"row {i}" for i in range(12)]
+
+
+def test_group_head_that_starts_a_page_counts_its_rows_on_the_new_page() -> None:
+    group = f"<group><name>g</name><column>g</column><head><height>400</height>{label('HEAD')}"
+    group += f"{field('q', 'g', y=20)}</head></group>"
+    subtotal = field(
+        "q", "n", x=400, extra="<format>sub %0.0f</format><tracktotal subtotal='true'/>"
+    )
+    body = f"<pgfoot><height>30</height>{subtotal}</pgfoot>"
+    body += detail_section("s", "q", field("q", "n"), extra=group)
+    rows = [["a", 1]] * 20 + [["b", 100]] * 3
+    pages = pdf_pages(
+        render(parse_definition(band_report(body)), report_data(result("q", ["g", "n"], rows)))
+    )
+    assert len(pages) == 2
+    assert pages[0][:2] == ["HEAD", "a"] and pages[0][-1] == "sub 20"
+    assert pages[1][:2] == ["HEAD", "b"] and pages[1][-1] == "sub 300"
