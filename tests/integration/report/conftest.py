@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 
 SERVER_URL = os.environ.get(
     "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -59,7 +59,7 @@ def report_db() -> Iterator[str]:
     with admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         try:
-            url = make_conninfo(**{**conninfo_to_dict(SERVER_URL), "dbname": name})
+            url = make_conninfo(SERVER_URL, dbname=name)
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(SCHEMA)
             yield url

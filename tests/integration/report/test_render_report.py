@@ -102,7 +102,7 @@ def test_metasql_query_by_group_and_name_with_highest_grade(conn: Conn) -> None:
         ' ORDER BY <? literal("orderby") ?> DESC LIMIT 3',
         grade=5,
     )
-    params = {"cat": "cat1", "orderby": "item"}
+    params: dict[str, object] = {"cat": "cat1", "orderby": "item"}
     assert pages_of(render_report(conn, "mql", params).pdf) == [
         ["item 059", "item 058", "item 057"]
     ]
