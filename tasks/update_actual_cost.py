@@ -1,0 +1,12 @@
+"""UpdateActualCost: Update Actual Costs by Item or by Class Code (doUpdateCosts, actual)."""
+
+from __future__ import annotations
+
+from tasks import costing
+from tasks.context import JobContext
+from tasks.runner import job_kind
+
+
+@job_kind("UpdateActualCost")
+def update_actual_cost(ctx: JobContext) -> str | None:
+    return costing.update_costs(ctx, actual=True)

@@ -1,0 +1,14 @@
+"""UpdateOUTLevel: Update Order Up To Levels (updateOUTLevel per selected item site)."""
+
+from __future__ import annotations
+
+from tasks.context import JobContext
+from tasks.runner import job_kind
+from tasks.stock_levels import update_levels
+
+
+@job_kind("UpdateOUTLevel")
+def update_out_level(ctx: JobContext) -> str | None:
+    return update_levels(
+        ctx, function="updateOUTLevel", block="update_out_level_run", what="order up to levels"
+    )

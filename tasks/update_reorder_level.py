@@ -1,0 +1,14 @@
+"""UpdateReorderLevel: Update Reorder Levels (updateReorderLevel per selected item site)."""
+
+from __future__ import annotations
+
+from tasks.context import JobContext
+from tasks.runner import job_kind
+from tasks.stock_levels import update_levels
+
+
+@job_kind("UpdateReorderLevel")
+def update_reorder_level(ctx: JobContext) -> str | None:
+    return update_levels(
+        ctx, function="updateReorderLevel", block="update_reorder_level_run", what="reorder levels"
+    )

@@ -1,0 +1,12 @@
+"""UpdateStandardCost: Update Standard Costs by Item or by Class Code (doUpdateCosts, standard)."""
+
+from __future__ import annotations
+
+from tasks import costing
+from tasks.context import JobContext
+from tasks.runner import job_kind
+
+
+@job_kind("UpdateStandardCost")
+def update_standard_cost(ctx: JobContext) -> str | None:
+    return costing.update_costs(ctx, actual=False)
