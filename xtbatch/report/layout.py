@@ -89,7 +89,8 @@ class _Engine:
     pages: list[list[Shape]] = field(default_factory=list)
     y: float = 0.0
     totals: Totals = field(init=False)
-    # Where subtotals start: "page" in page footers, a group index in group bands.
+    # Where subtotals start: "page" in page feet, a group index in group bands; "head" marks
+    # page heads, which count like the detail band.
     context: str | int | None = None
     _warned: set[str] = field(default_factory=set)
 
@@ -126,7 +127,7 @@ class _Engine:
         self.y = self.definition.page.margin_top
         header = self.page_band(self.definition.pghead, last=False, header=True)
         if header is not None:
-            self.render(header)
+            self.render(header, context="head")
 
     def finish_page(self, *, last: bool) -> None:
         footer = self.page_band(self.definition.pgfoot, last=last, header=False)
@@ -283,7 +284,8 @@ class _Engine:
             return top
         name = font_name(text.font, strict=self.strict_fonts)
         left, rect = self.definition.page.margin_left, text.rect
-        in_footer = self.context == "page"
+        # Page heads and feet never break pages: a head that did would start pages forever.
+        in_footer = self.context in ("page", "head")
         limit = self.bottom if in_footer else self.bottom - self.footer_height()
         y = top + rect.y
         fresh = False  # a line taller than a page still goes on one, not on endless pages

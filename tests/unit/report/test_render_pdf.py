@@ -339,3 +339,15 @@ def test_group_head_that_starts_a_page_counts_its_rows_on_the_new_page() -> None
     assert len(pages) == 2
     assert pages[0][:2] == ["HEAD", "a"] and pages[0][-1] == "sub 20"
     assert pages[1][:2] == ["HEAD", "b"] and pages[1][-1] == "sub 300"
+
+
+def test_page_head_taller_than_the_page_does_not_start_pages_forever() -> None:
+    text = (
+        "<text><rect><x>0</x><y>0</y><width>600</width><height>20</height></rect>"
+        "<font><face>Helvetica</face><size>10</size></font><left/><top/>"
+        "<data><query>q</query><column>t</column></data></text>"
+    )
+    body = f"<pghead><height>20</height>{text}</pghead>"
+    body += detail_section("s", "q", field("q", "t"))
+    data = report_data(result("q", ["t"], [["\n".join(f"line {i}" for i in range(80))]]))
+    assert len(layout(parse_definition(band_report(body)), data).pages) >= 1
