@@ -1,107 +1,158 @@
-"""``xtbatch status`` and ``xtbatch show``: the xTuple Connect Console in a terminal."""
+"""``xtbatch status`` and ``xtbatch show``: the xTuple Connect Console in a terminal.
+
+Like the original screen, ``status`` lists the connected user's jobs that have not completed,
+ordered by batch_scheduled then id; flags widen the view (every user, one user, completed
+jobs) or narrow it (one kind, recent jobs).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from xtbatch import db
-from xtbatch.errors import JobNotFound
-from xtbatch.settings import Settings
+from rich.console import RenderableType
 
-COLUMNS = ("ID", "User", "Action", "Scheduled", "Run Status", "Completed", "Exit Status")
+from xtbatch import db
+from xtbatch.console import table, watch
+from xtbatch.console.session import Session, session
+from xtbatch.console.when import FORMATS, parse_time
+from xtbatch.errors import ConfigurationError, JobNotFound
+from xtbatch.settings import Settings
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("status", parents=[parent], help="list jobs as the status screen does")
-    p.add_argument("--user", help="only jobs submitted by this user")
-    p.add_argument("--all", action="store_true", help="include completed jobs")
+    p = sub.add_parser(
+        "status",
+        parents=[parent],
+        help="list jobs as the xTuple Connect Console does",
+        description="List batch jobs: User, Action, Scheduled, Run Status, Completed and the "
+        "first line of the Exit Status, in scheduled order. By default: the connected "
+        "database user's jobs that have not completed.",
+    )
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--user", help="jobs submitted by this user")
+    who.add_argument("--all", action="store_true", help="jobs of every user")
     p.add_argument("--completed", action="store_true", help="include completed jobs")
-    p.add_argument("--kind", help="only jobs of this kind")
-    p.add_argument("--since", help="only jobs scheduled or completed since (ISO date/time)")
-    p.add_argument("--limit", type=int, default=500, help="at most this many rows")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--kind", help="only jobs of this kind (batch_action), e.g. RunReport")
+    p.add_argument(
+        "--since",
+        metavar="TIME",
+        help=f"only jobs submitted, scheduled, started or completed since TIME ({FORMATS})",
+    )
+    p.add_argument("--limit", type=int, default=500, help="at most this many jobs (500)")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="stay open and redraw whenever a job changes (LISTEN/NOTIFY); Ctrl-C to stop",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="JSON for scripts (with --watch: one line a change)"
+    )
     p.set_defaults(handler=status)
-    s = sub.add_parser("show", parents=[parent], help="one job: row, params and attempts")
-    s.add_argument("id", type=int)
-    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    s = sub.add_parser(
+        "show",
+        parents=[parent],
+        help="one job: its row, parameters, exit status and attempts",
+        description="Everything about one job: the whole batch row, its parameters, the full "
+        "exit status, and xtbatch's record of each attempt (worker, times, outcome).",
+    )
+    s.add_argument("id", type=int, metavar="ID")
+    s.add_argument("--json", action="store_true", help="JSON for scripts")
     s.set_defaults(handler=show)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "strftime"):
-        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
-    return str(value)
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    if args.limit < 1:
+        raise ConfigurationError(f"--limit {args.limit}: give a number of jobs, 1 or more.")
+    since = None
+    if args.since is not None:
+        since = parse_time(args.since, "--since") or dt.datetime.now(dt.UTC)
+    return {
+        "user": args.user,
+        "all_users": bool(args.all),
+        "completed": bool(args.completed),
+        "kind": args.kind,
+        "since": since,
+        "limit": args.limit,
+    }
+
+
+def _title(args: argparse.Namespace, username: str) -> str:
+    who = "every user" if args.all else (args.user or username)
+    what = "all jobs" if args.completed else "jobs not completed"
+    extras = [f"kind {args.kind}"] if args.kind else []
+    if args.since:
+        extras.append(f"since {args.since}")
+    return f"Batch jobs of {who}: {what}" + (f" ({', '.join(extras)})" if extras else "")
 
 
 def status(args: argparse.Namespace, settings: Settings) -> int:
-    from xtbatch.commands.jobs import parse_time
+    filters = _filters(args)
+    out = table.console()
+    with session(settings) as s:
 
-    with db.connect(settings, "cli") as conn:
-        db.require_schema(conn)
-        rows = db.fetch_all(
-            conn,
-            "status_rows",
-            {
-                "user": args.user,
-                "completed": bool(args.all or args.completed),
-                "kind": args.kind,
-                "since": parse_time(args.since) if args.since else None,
-                "limit": args.limit,
-            },
-        )
+        def fetch() -> list[dict[str, Any]]:
+            return db.fetch_all(s.conn, "console_status_rows", filters)
+
+        title = _title(args, s.username)
+        if args.watch:
+
+            def render(rows: Sequence[dict[str, Any]], footer: str) -> RenderableType:
+                return table.status_view(
+                    rows,
+                    title=title,
+                    footer=footer,
+                    plain=not out.is_terminal,
+                    compact=table.is_compact(out),
+                )
+
+            return watch.watch(
+                settings, fetch=fetch, render=render, console=out, json_lines=args.json
+            )
+        rows = fetch()
     if args.json:
-        print(json.dumps(rows, default=_text, indent=1))
-        return 0
-    table = [COLUMNS] + [
-        (
-            str(r["batch_id"]),
-            _text(r["batch_user"]),
-            _text(r["batch_action"]),
-            _text(r["batch_scheduled"]),
-            r["run_status"],
-            _text(r["batch_completed"]),
-            (r["batch_exitstatus"] or "").split("\n", 1)[0][:60],
+        print(table.to_json(rows))
+    else:
+        hint = "" if args.all or args.user else "--all for every user"
+        view = table.status_view(
+            rows,
+            title=title,
+            footer=hint,
+            plain=not out.is_terminal,
+            compact=table.is_compact(out),
         )
-        for r in rows
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
-    for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        table.emit(out, view)
     return 0
 
 
+def _load(s: Session, batch_id: int) -> tuple[dict[str, Any], list[db.Row], list[db.Row]]:
+    row = db.fetch_one(s.conn, "job", {"batch_id": batch_id})
+    if row is None:
+        raise JobNotFound(f"No batch job has id {batch_id} in {s.where}.")
+    params = db.fetch_all(s.conn, "job_params", {"batch_id": batch_id})
+    attempts = db.fetch_all(s.conn, "attempts", {"batch_id": batch_id})
+    row["run_status"] = (
+        "Done"
+        if row["batch_completed"] is not None
+        else "In-Process"
+        if row["batch_started"] is not None
+        else "Scheduled"
+    )
+    row["failed"] = row["batch_completed"] is not None and bool(
+        (row["batch_exitstatus"] or "").strip()
+    )
+    return row, params, attempts
+
+
 def show(args: argparse.Namespace, settings: Settings) -> int:
-    with db.connect(settings, "cli") as conn:
-        db.require_schema(conn)
-        row = db.fetch_one(conn, "job", {"batch_id": args.id})
-        if row is None:
-            raise JobNotFound(f"No batch job has id {args.id}.")
-        params = db.fetch_all(conn, "job_params", {"batch_id": args.id})
-        attempts = db.fetch_all(conn, "attempts", {"batch_id": args.id})
+    with session(settings) as s:
+        row, params, attempts = _load(s, args.id)
     if args.json:
-        print(
-            json.dumps(
-                {"job": row, "params": params, "attempts": attempts}, default=_text, indent=1
-            )
-        )
+        print(table.to_json({"job": row, "params": params, "attempts": attempts}))
         return 0
-    for key, value in row.items():
-        print(f"{key:26} {_text(value)}")
-    print("\nParameters:")
-    for p in params:
-        print(
-            f"  {p['batchparam_order']}. {p['batchparam_name']} = "
-            f"{_text(p['batchparam_value'])} ({_text(p['batchparam_type'])})"
-        )
-    print("\nAttempts:")
-    for a in attempts:
-        print(
-            f"  #{a['attempt_id']} {a['state']:11} worker={_text(a['worker'])} "
-            f"started={_text(a['started_at'])} ended={_text(a['ended_at'])} "
-            f"{_text(a['detail']).splitlines()[0] if a['detail'] else ''}"
-        )
+    out = table.console()
+    table.emit(out, table.job_view(row, params, attempts, plain=not out.is_terminal))
     return 0

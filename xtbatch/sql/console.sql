@@ -1,0 +1,73 @@
+-- name: console_session
+-- Whether xtbatch is installed (checked without touching a missing table) and who we are.
+SELECT to_regclass('xtbatch_mgr.migration') IS NOT NULL
+       AND to_regclass('xtbatch.batch') IS NOT NULL AS installed,
+       current_user AS username;
+
+-- name: console_status_rows
+-- The status screen: by default the connected user's jobs not yet completed, in the
+-- xTuple Connect Console's order (batch_scheduled, then id; never-scheduled last).
+SELECT batch_id, batch_user, batch_action, batch_parameter, batch_submitted,
+       batch_scheduled, batch_started, batch_completed, batch_exitstatus,
+       CASE WHEN batch_completed IS NOT NULL THEN 'Done'
+            WHEN batch_started IS NOT NULL THEN 'In-Process'
+            ELSE 'Scheduled' END AS run_status,
+       batch_completed IS NOT NULL AND COALESCE(batch_exitstatus, '') <> '' AS failed
+  FROM xtbatch.batch
+ WHERE (%(all_users)s OR batch_user = COALESCE(%(user)s::text, current_user))
+   AND (%(completed)s OR batch_completed IS NULL)
+   AND (%(kind)s::text IS NULL OR lower(batch_action) = lower(%(kind)s::text))
+   AND (%(since)s::timestamp IS NULL
+        OR GREATEST(batch_submitted, batch_scheduled, batch_started, batch_completed)
+           >= %(since)s::timestamp)
+ ORDER BY batch_scheduled NULLS LAST, batch_id
+ LIMIT %(limit)s;
+
+-- name: console_jobs_locked
+-- The named jobs with their run status, locked until the end of the transaction.
+SELECT batch_id, batch_action, batch_user, batch_scheduled, batch_started, batch_completed,
+       CASE WHEN batch_completed IS NOT NULL THEN 'Done'
+            WHEN batch_started IS NOT NULL THEN 'In-Process'
+            ELSE 'Scheduled' END AS run_status
+  FROM xtbatch.batch
+ WHERE batch_id = ANY(%(ids)s::integer[])
+ ORDER BY batch_id
+   FOR UPDATE;
+
+-- name: console_submit_email
+-- Submit a plain email job the way the desktop client does (10-argument form).
+SELECT xtbatch.submitEmailToBatch(%(from)s, %(to)s, %(cc)s, %(subject)s, %(body)s,
+                                  %(filename)s, %(scheduled)s::timestamp, %(html)s,
+                                  %(reply_to)s, %(bcc)s) AS batch_id;
+
+-- name: console_submit_report
+-- Submit a RunReport job the way the desktop client does (9-argument form).
+SELECT xtbatch.submitReportToBatch(%(report)s, %(from)s, %(to)s, %(cc)s, %(subject)s,
+                                   %(body)s, %(filename)s, %(scheduled)s::timestamp,
+                                   %(html)s) AS batch_id;
+
+-- name: console_set_headers
+-- The email headers the submit functions take no argument for (blank stays unchanged).
+UPDATE xtbatch.batch
+   SET batch_bcc = COALESCE(%(bcc)s, batch_bcc),
+       batch_replyto = COALESCE(%(reply_to)s, batch_replyto)
+ WHERE batch_id = %(batch_id)s;
+
+-- name: console_scheduled_at
+-- When a job is now scheduled (after a reschedule).
+SELECT batch_scheduled FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
+
+-- name: console_listen
+-- The channels xtbatch's triggers notify: a job inserted, rescheduled or deleted; an
+-- attempt ended.
+LISTEN xtbatch_batch;
+LISTEN xtbatch_done;
+
+-- name: console_submit_action
+-- Submit a job the way the desktop client does; the time is the database's local time.
+SELECT xtbatch.submitActionToBatch(%(action)s, %(email)s, %(scheduled)s::timestamp)
+       AS batch_id;
+
+-- name: console_reschedule
+-- Make a job due again at a time (NULL: now); the time is the database's local time.
+SELECT xtbatch.rescheduleBatchItem(%(batch_id)s, %(scheduled)s::timestamp) AS batch_id;
