@@ -80,27 +80,39 @@ def _worker_lost(task_id: str, batch_id: int, kind: str, exc: BaseException) -> 
 
 
 def finish(task_id: str, batch_id: int, exitstatus: str) -> None:
-    """Write the outcome, then notify; a failed notification is added to the exit status."""
+    """Notify the submitter, then write the outcome; a failed notification is added to the
+    exit status, so the row is final the moment batch_completed appears."""
     with resources.pool().connection() as conn:
-        outcome = str(db.scalar(conn, "complete", {"task_id": task_id, "exitstatus": exitstatus}))
-        extra = {"batch_id": batch_id, "task_id": task_id, "outcome": outcome}
-        if outcome != "completed":
-            log.warning(
-                "batch job %s result not written to its row: %s",
-                batch_id,
-                outcome,
-                extra={"action": "job.unrecorded", **extra},
-            )
-            return
-        log.info(
-            "batch job %s completed%s",
-            batch_id,
-            f" with exit status: {exitstatus.splitlines()[0]}" if exitstatus else "",
-            extra={"action": "job.completed", "failed": bool(exitstatus), **extra},
-        )
+        attempt = db.fetch_one(conn, "attempt_by_task", {"task_id": task_id})
         row = db.fetch_one(conn, "job", {"batch_id": batch_id})
-        if row is None:
-            return
-        problem = notify.notify(conn, resources.settings(), Job.from_row(row), exitstatus)
-        if problem:
-            db.execute(conn, "append_exitstatus", {"batch_id": batch_id, "text": problem})
+        succeeded = not exitstatus
+        if attempt is not None and attempt["state"] == "running" and row is not None:
+            problem = notify.notify(conn, resources.settings(), Job.from_row(row), exitstatus)
+            if problem:
+                exitstatus = f"{exitstatus}\n{problem}" if exitstatus else problem
+        outcome = str(
+            db.scalar(
+                conn,
+                "complete",
+                {
+                    "task_id": task_id,
+                    "exitstatus": exitstatus,
+                    "succeeded": succeeded,
+                },
+            )
+        )
+    extra = {"batch_id": batch_id, "task_id": task_id, "outcome": outcome}
+    if outcome != "completed":
+        log.warning(
+            "batch job %s result not written to its row: %s",
+            batch_id,
+            outcome,
+            extra={"action": "job.unrecorded", **extra},
+        )
+        return
+    log.info(
+        "batch job %s completed%s",
+        batch_id,
+        f" with exit status: {exitstatus.splitlines()[0]}" if exitstatus else "",
+        extra={"action": "job.completed", "failed": bool(exitstatus), **extra},
+    )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -23,7 +25,9 @@ from tests.harness import Db, Stack
 from xtbatch import embedded
 from xtbatch.install import install
 
-PG_URL = os.environ.get("XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_URL = os.environ.get(
+    "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("XTBATCH_TEST_BROKER_URL", "redis://127.0.0.1:6379/1")
 RABBIT_URL = os.environ.get("XTBATCH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
@@ -51,8 +55,9 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         pg = PG_URL
         if not _pg_reachable(pg):
             pg = stack.enter_context(embedded.postgres(folder / "pg"))
-            print(f"\nPostgreSQL not reachable at {PG_URL}: using an embedded server",
-                  file=sys.stderr)
+            print(
+                f"\nPostgreSQL not reachable at {PG_URL}: using an embedded server", file=sys.stderr
+            )
         broker = os.environ.get("XTBATCH_BROKER_URL_UNDER_TEST") or REDIS_URL
         if broker.startswith("redis") and not _tcp(broker, 6379):
             broker = stack.enter_context(embedded.redis(folder / "redis"))
@@ -76,8 +81,9 @@ def _create_database(server_url: str, name: str, template: str | None = None) ->
 
 def drop_database(server_url: str, name: str) -> None:
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -132,3 +138,51 @@ def stack(stack_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
     s = Stack(env=stack_env, folder=tmp_path)
     yield s
     s.stop_all()
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on a free local port that keeps what it receives."""
+
+    def __init__(self) -> None:
+        import email
+        import email.policy
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        mailbox = self
+
+        class Handler:
+            async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+                mailbox.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+                mailbox.messages.append(
+                    email.message_from_bytes(
+                        envelope.original_content or envelope.content, policy=email.policy.default
+                    )
+                )
+                return "250 OK"
+
+        with socket.socket() as probe:  # a free port (aiosmtpd's readiness check needs one)
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+        self.controller.start()
+        self.url = f"smtp://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def xtuple_messages(erp: Db) -> Db:
+    """Give the test database xTuple's metric, usrpref, msg tables and postMessage."""
+    erp.run((Path(__file__).parent / "fixtures" / "xtuple_messages.sql").read_text())
+    return erp

@@ -82,8 +82,9 @@ class Stack:
     folder: Path
     procs: list[Proc] = field(default_factory=list)
 
-    def start(self, command: str, *args: str, name: str | None = None,
-              env: dict[str, str] | None = None) -> Proc:
+    def start(
+        self, command: str, *args: str, name: str | None = None, env: dict[str, str] | None = None
+    ) -> Proc:
         name = name or f"{command}{len(self.procs)}"
         log_path = self.folder / f"{name}.log"
         with log_path.open("wb") as handle:
@@ -100,8 +101,12 @@ class Stack:
 
     def worker(self, **kw: Any) -> Proc:
         proc = self.start("worker", **kw)
-        wait_for(lambda: "ready." in proc.log() or proc.popen.poll() is not None, 60,
-                 "the worker to be ready", proc.log)
+        wait_for(
+            lambda: "ready." in proc.log() or proc.popen.poll() is not None,
+            60,
+            "the worker to be ready",
+            proc.log,
+        )
         assert proc.popen.poll() is None, proc.log()
         return proc
 
@@ -135,9 +140,16 @@ class Db:
         with self.connect() as conn:
             conn.execute(query, params)
 
-    def submit(self, action: str, *, scheduled: str | None = "now",
-               params: list[tuple[str, str | None, str | None]] = (),  # type: ignore[assignment]
-               email: str | None = None, user: str = "admin", **columns: Any) -> int:
+    def submit(
+        self,
+        action: str,
+        *,
+        scheduled: str | None = "now",
+        params: list[tuple[str, str | None, str | None]] = (),  # type: ignore[assignment]
+        email: str | None = None,
+        user: str = "admin",
+        **columns: Any,
+    ) -> int:
         """Insert a job and its params the way the client does; return its id."""
         with self.connect() as conn, conn.transaction():
             sched = "localtimestamp" if scheduled == "now" else "%(scheduled)s::timestamp"
@@ -151,13 +163,17 @@ class Db:
             assert row is not None
             batch_id = int(row["batch_id"])
             if columns:
-                conn.execute(f"UPDATE xtbatch.batch SET batch_id = batch_id{extra} "
-                             "WHERE batch_id = %(id)s", {**columns, "id": batch_id})
+                conn.execute(
+                    f"UPDATE xtbatch.batch SET batch_id = batch_id{extra} WHERE batch_id = %(id)s",
+                    {**columns, "id": batch_id},
+                )
             for order, (name, value, type_) in enumerate(params, start=1):
                 conn.execute(
                     "INSERT INTO xtbatch.batchparam (batchparam_batch_id, batchparam_order, "
                     "batchparam_name, batchparam_value, batchparam_type) "
-                    "VALUES (%s, %s, %s, %s, %s)", (batch_id, order, name, value, type_))
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    (batch_id, order, name, value, type_),
+                )
         return batch_id
 
     def job(self, batch_id: int) -> dict[str, Any]:
@@ -168,10 +184,14 @@ class Db:
     def wait_done(self, batch_id: int, timeout: float = 30) -> dict[str, Any]:
         return wait_for(
             lambda: (lambda r: r if r and r["batch_completed"] else None)(
-                self.one("SELECT * FROM xtbatch.batch WHERE batch_id = %s", (batch_id,))),
-            timeout, f"batch job {batch_id} to complete",
-            lambda: self.all("SELECT batch_id, batch_action, batch_started, batch_completed, "
-                             "batch_exitstatus FROM xtbatch.batch ORDER BY batch_id"),
+                self.one("SELECT * FROM xtbatch.batch WHERE batch_id = %s", (batch_id,))
+            ),
+            timeout,
+            f"batch job {batch_id} to complete",
+            lambda: self.all(
+                "SELECT batch_id, batch_action, batch_started, batch_completed, "
+                "batch_exitstatus FROM xtbatch.batch ORDER BY batch_id"
+            ),
         )
 
     def wait_all_done(self, timeout: float = 60) -> list[dict[str, Any]]:
@@ -179,12 +199,19 @@ class Db:
             rows = self.all("SELECT * FROM xtbatch.batch ORDER BY batch_id")
             return rows if rows and all(r["batch_completed"] for r in rows) else None
 
-        return wait_for(done, timeout, "every job to complete",
-                        lambda: self.all("SELECT batch_id, batch_started, batch_completed "
-                                         "FROM xtbatch.batch WHERE batch_completed IS NULL"))
+        return wait_for(
+            done,
+            timeout,
+            "every job to complete",
+            lambda: self.all(
+                "SELECT batch_id, batch_started, batch_completed "
+                "FROM xtbatch.batch WHERE batch_completed IS NULL"
+            ),
+        )
 
     def attempts(self, batch_id: int | None = None) -> list[dict[str, Any]]:
         if batch_id is None:
             return self.all("SELECT * FROM xtbatch_mgr.attempt ORDER BY attempt_id")
-        return self.all("SELECT * FROM xtbatch_mgr.attempt WHERE batch_id = %s "
-                        "ORDER BY attempt_id", (batch_id,))
+        return self.all(
+            "SELECT * FROM xtbatch_mgr.attempt WHERE batch_id = %s ORDER BY attempt_id", (batch_id,)
+        )

@@ -136,14 +136,7 @@ SELECT state FROM xtbatch_mgr.attempt WHERE task_id = %(task_id)s;
 
 -- name: complete
 -- Write the outcome back to the ERP row.
-SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s) AS result;
-
--- name: append_exitstatus
--- Add a line to a completed job's exit status (a notification that failed).
-UPDATE xtbatch.batch
-   SET batch_exitstatus = CASE WHEN COALESCE(batch_exitstatus, '') = '' THEN %(text)s
-                               ELSE batch_exitstatus || E'\n' || %(text)s END
- WHERE batch_id = %(batch_id)s;
+SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s, %(succeeded)s) AS result;
 
 -- name: job
 -- One batch row.

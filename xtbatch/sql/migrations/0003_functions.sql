@@ -109,10 +109,13 @@ END;
 $$;
 
 -- Write a finished attempt back to the ERP row. Returns what happened:
+-- p_succeeded says whether the job's own work succeeded (the exit status may still carry a
+-- failed notification); NULL derives it from the exit status.
 -- 'completed'; 'gone' (the job was cancelled while it ran); 'rescheduled' (the ERP made it
 -- due again while it ran: the reschedule wins); 'not running' (the attempt had already been
 -- ended, e.g. taken as interrupted).
-CREATE FUNCTION xtbatch_mgr.complete(p_task_id uuid, p_exitstatus text)
+CREATE FUNCTION xtbatch_mgr.complete(p_task_id uuid, p_exitstatus text,
+                                     p_succeeded boolean DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     _attempt xtbatch_mgr.attempt;
@@ -137,7 +140,8 @@ BEGIN
         _result := 'gone';
     END IF;
     UPDATE xtbatch_mgr.attempt
-       SET state = CASE WHEN COALESCE(p_exitstatus, '') = '' THEN 'succeeded' ELSE 'failed' END,
+       SET state = CASE WHEN COALESCE(p_succeeded, COALESCE(p_exitstatus, '') = '')
+                        THEN 'succeeded' ELSE 'failed' END,
            ended_at = clock_timestamp(),
            detail = CASE _result WHEN 'completed' THEN left(p_exitstatus, 2000)
                                  ELSE 'row ' || _result || ' while the job ran; '
