@@ -21,6 +21,7 @@ from xtbatch.settings import Settings
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 CORE_COMMANDS = (
+    "xtbatch.commands.doctor",
     "xtbatch.commands.install",
     "xtbatch.commands.jobs",
     "xtbatch.commands.status",

@@ -1,0 +1,207 @@
+"""Fixtures for the operations tests: a database of their own, Redis db 12, real processes.
+
+Each test gets ``xtbatch_test_ops_<random>``, cloned from a template installed once with
+``xtbatch install``, and its own queue ``xtbatch.test.ops.<random>``; both are removed at the
+end. Processes the tests start are stopped by PID: SIGTERM, then SIGKILL after a deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+
+from tests.harness import wait_for
+
+SERVER_URL = os.environ.get(
+    "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+BROKER_URL = "redis://127.0.0.1:6379/12"
+STOP_SECONDS = 15.0
+SAMPLE = Path(__file__).with_name("xtuple_sample.sql")
+
+
+def db_url(dbname: str) -> str:
+    info = conninfo_to_dict(SERVER_URL)
+    info["dbname"] = dbname
+    return make_conninfo(**info)
+
+
+def create_db(name: str, template: str | None = None) -> None:
+    query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(query)
+
+
+def drop_db(name: str) -> None:
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any XTBATCH_* variable, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XTBATCH_")}
+    env.update(XTBATCH_LOG_FORMAT="text", XTBATCH_LOG_LEVEL="INFO", **extra)
+    return env
+
+
+def xtbatch(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``xtbatch ARGS`` to the end."""
+    return subprocess.run(
+        [sys.executable, "-m", "xtbatch", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def ops_template() -> Iterator[str]:
+    """A sample ERP database (xtuple_sample.sql) installed with ``xtbatch install``: the
+    template of every test database."""
+    name = f"xtbatch_test_ops_tpl_{uuid.uuid4().hex[:8]}"
+    create_db(name)
+    try:
+        with psycopg.connect(db_url(name), autocommit=True) as conn:
+            conn.execute(SAMPLE.read_bytes())
+        done = xtbatch("install", env=base_env(XTBATCH_DATABASE_URL=db_url(name)))
+        assert done.returncode == 0, done.stderr
+        yield name
+    finally:
+        drop_db(name)
+
+
+@dataclass
+class OpsDb:
+    name: str
+    url: str
+
+    def connect(self) -> psycopg.Connection[dict[str, object]]:
+        return psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+
+    def rows(self, query: str, params: dict[str, object] | None = None) -> list[dict[str, object]]:
+        with self.connect() as conn:
+            return conn.execute(query.encode(), params).fetchall()
+
+
+@pytest.fixture
+def ops_db(ops_template: str) -> Iterator[OpsDb]:
+    """This test's own database, with xtbatch installed."""
+    name = f"xtbatch_test_ops_{uuid.uuid4().hex[:10]}"
+    create_db(name, template=ops_template)
+    try:
+        yield OpsDb(name=name, url=db_url(name))
+    finally:
+        drop_db(name)
+
+
+@pytest.fixture
+def ops_empty_db() -> Iterator[OpsDb]:
+    """A database of its own with nothing installed."""
+    name = f"xtbatch_test_ops_{uuid.uuid4().hex[:10]}"
+    create_db(name)
+    try:
+        yield OpsDb(name=name, url=db_url(name))
+    finally:
+        drop_db(name)
+
+
+@pytest.fixture
+def ops_queue() -> Iterator[str]:
+    """A queue name of its own on Redis db 12; its keys are deleted at the end."""
+    queue = f"xtbatch.test.ops.{uuid.uuid4().hex[:10]}"
+    yield queue
+    client = redis.Redis.from_url(BROKER_URL)
+    try:
+        keys = [queue, *client.scan_iter(match=f"{queue}*")]
+        client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def ops_env(ops_db: OpsDb, ops_queue: str) -> dict[str, str]:
+    """Environment for xtbatch processes serving this test's database on its own queue."""
+    return base_env(
+        XTBATCH_DATABASE_URL=ops_db.url,
+        XTBATCH_BROKER_URL=BROKER_URL,
+        XTBATCH_QUEUE=ops_queue,
+        XTBATCH_WORKER_HEARTBEAT_SECONDS="2",
+        XTBATCH_HEARTBEAT_SECONDS="1",
+        XTBATCH_KEEPALIVE_SECONDS="5",
+    )
+
+
+@dataclass
+class Processes:
+    """xtbatch processes this test started, each logging to its own file."""
+
+    folder: Path
+    started: list[tuple[subprocess.Popen[bytes], Path]] = field(default_factory=list)
+
+    def start(self, name: str, *args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = self.folder / f"{name}-{len(self.started)}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "xtbatch", *args],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.started.append((proc, log))
+        return proc
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')}" for _, log in self.started
+        )
+
+    def stop(self, proc: subprocess.Popen[bytes]) -> int:
+        """SIGTERM, wait, then SIGKILL the process group (a worker's pool child too)."""
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(STOP_SECONDS)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # a pool child left behind by its parent
+        return proc.returncode
+
+    def stop_all(self) -> None:
+        for proc, _ in reversed(self.started):
+            self.stop(proc)
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    procs = Processes(folder=tmp_path)
+    try:
+        yield procs
+    finally:
+        procs.stop_all()
+
+
+__all__ = ["BROKER_URL", "OpsDb", "Processes", "base_env", "wait_for", "xtbatch"]
