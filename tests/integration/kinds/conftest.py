@@ -37,7 +37,7 @@ Conn = psycopg.Connection[dict[str, Any]]
 
 
 def url_of(dbname: str, **extra: str) -> str:
-    return make_conninfo(**{**conninfo_to_dict(SERVER_URL), "dbname": dbname, **extra})
+    return make_conninfo("", **{**conninfo_to_dict(SERVER_URL), "dbname": dbname, **extra})
 
 
 @dataclass

@@ -44,7 +44,7 @@ def test_run_mrp_plans_each_item_site_with_progress(
         ],
     )
 
-    summary = run_mrp(run.ctx)
+    summary = run_mrp(run.ctx) or ""
 
     assert planned(conn) == [(1, "W", 48.0, False), (2, "P", 20.0, False)]
     assert [(k, n) for k, n, _ in run.progress] == [(1, 2), (2, 2)]
@@ -101,7 +101,7 @@ def test_release_planned_orders_up_to_the_cutoff(
     )
     run = make_ctx("ReleasePlannedOrders", [("cutoff_offset", "7", "int")])
 
-    summary = release_planned_orders(run.ctx)
+    summary = release_planned_orders(run.ctx) or ""
 
     assert summary.startswith("2 planned order(s) starting by ")
     assert planned(conn) == [(2, "P", 30.0, True)]

@@ -46,7 +46,7 @@ def test_allocate_reservations_within_the_date_window(
         ],
     )
 
-    summary = allocate_reservations(run.ctx)
+    summary = allocate_reservations(run.ctx) or ""
 
     assert reserved(conn) == [4.0, 3.0, 0.0]
     assert conn.execute("SELECT count(*) AS n FROM pack").fetchone() == {"n": 2}

@@ -72,7 +72,7 @@ def test_out_level_updates_order_to_quantity(
         [("period_id_list", "{1}", "QString"), ("fixedlookahead", "12", "int")],
     )
 
-    summary = update_out_level(run.ctx)
+    summary = update_out_level(run.ctx) or ""
 
     assert levels(conn, "itemsite_ordertoqty") == {1: 120.0, 2: 0.0}
     assert "order up to levels updated for 2 of 2" in summary
