@@ -1,0 +1,93 @@
+-- SQL of the benchmarks, as named blocks (loaded by bench/harness.py's query()).
+
+-- name: insert_due
+-- n past-due Ping jobs in one statement (scheduled an hour ago, oldest first).
+INSERT INTO xtbatch.batch (batch_action, batch_user, batch_submitted, batch_scheduled)
+SELECT 'Ping', 'admin', localtimestamp, localtimestamp - interval '1 hour' + g * interval '1 ms'
+  FROM generate_series(1, %(n)s) g;
+
+-- name: insert_now
+-- One Ping job due now; returns the database clock at insert.
+INSERT INTO xtbatch.batch (batch_action, batch_user, batch_submitted, batch_scheduled)
+VALUES ('Ping', 'admin', localtimestamp, localtimestamp)
+RETURNING batch_id, clock_timestamp() AS inserted_at;
+
+-- name: insert_at
+-- One Ping job due in %(seconds)s seconds; returns its schedule as timestamptz.
+INSERT INTO xtbatch.batch (batch_action, batch_user, batch_submitted, batch_scheduled)
+VALUES ('Ping', 'admin', localtimestamp,
+        localtimestamp + make_interval(secs => %(seconds)s))
+RETURNING batch_id, batch_scheduled::timestamptz AS scheduled_at;
+
+-- name: insert_history
+-- n completed jobs of the past (history), without firing xtbatch's triggers per row.
+INSERT INTO xtbatch.batch (batch_action, batch_user, batch_submitted, batch_scheduled,
+                           batch_started, batch_completed, batch_exitstatus)
+SELECT 'Ping', 'admin', t, t, t, t + interval '1 s', ''
+  FROM (SELECT localtimestamp - interval '400 days' + g * interval '30 s' AS t
+          FROM generate_series(1, %(n)s) g) s;
+
+-- name: ref_start
+-- Reference: claim the next due job in one UPDATE … FOR UPDATE SKIP LOCKED.
+UPDATE xtbatch.batch SET batch_started = localtimestamp
+ WHERE batch_id = (SELECT batch_id FROM xtbatch.batch
+                    WHERE batch_started IS NULL AND batch_scheduled <= localtimestamp
+                    ORDER BY batch_scheduled, batch_id
+                    LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING batch_id;
+
+-- name: ref_finish
+-- Reference: complete a job in one UPDATE.
+UPDATE xtbatch.batch SET batch_completed = localtimestamp, batch_exitstatus = ''
+ WHERE batch_id = %(batch_id)s;
+
+-- name: drain_span
+-- The database's own clock for a drain: first dispatch to last completion of attempts.
+SELECT count(*) AS jobs,
+       EXTRACT(EPOCH FROM max(ended_at) - min(dispatched_at))::float8 AS seconds,
+       count(*) FILTER (WHERE state <> 'succeeded') AS not_succeeded
+  FROM xtbatch_mgr.attempt WHERE batch_id >= %(first_id)s;
+
+-- name: drain_phases
+-- Per-job phases of a drain (ms): dispatch→started, started→ended, ended→next dispatch.
+WITH a AS (
+    SELECT attempt_id, dispatched_at, started_at, ended_at,
+           lead(dispatched_at) OVER (ORDER BY attempt_id) AS next_dispatch
+      FROM xtbatch_mgr.attempt WHERE batch_id >= %(first_id)s)
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM started_at - dispatched_at) * 1000) AS to_start_ms,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ended_at - started_at) * 1000) AS run_ms,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM next_dispatch - ended_at) * 1000) AS to_next_ms
+  FROM a;
+
+-- name: first_unstarted_id
+-- The next batch_id a new job will get.
+SELECT COALESCE(max(batch_id), 0) + 1 AS id FROM xtbatch.batch;
+
+-- name: started_at
+-- When the worker claimed a job (attempt.started_at, database clock).
+SELECT started_at FROM xtbatch_mgr.attempt
+ WHERE batch_id = %(batch_id)s AND started_at IS NOT NULL
+ ORDER BY attempt_id LIMIT 1;
+
+-- name: completed
+-- Whether a job is complete.
+SELECT batch_completed IS NOT NULL AS done FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
+
+-- name: xact_count
+-- Transactions committed and rolled back in this database so far.
+SELECT xact_commit + xact_rollback AS xacts FROM pg_stat_database
+ WHERE datname = current_database();
+
+-- name: backends
+-- Sessions of xtbatch on this database, for sampling what they run.
+SELECT pid, application_name, state, query, state_change
+  FROM pg_stat_activity
+ WHERE datname = current_database() AND application_name LIKE 'xtbatch-%%';
+
+-- name: analyze
+-- Fresh statistics after a bulk load.
+VACUUM ANALYZE xtbatch.batch;
+
+-- name: pending
+-- Jobs not yet complete.
+SELECT count(*) AS n FROM xtbatch.batch WHERE batch_completed IS NULL;
