@@ -3,9 +3,9 @@
 Importing this package registers every task on :data:`xtbatch.celeryapp.app`.
 """
 
-from tasks import callbacks, email, ping, unknown, worker
+from tasks import callbacks, email, ping, run_report, unknown, worker
 
-__all__ = ["callbacks", "email", "ping", "unknown", "worker"]
+__all__ = ["callbacks", "email", "ping", "run_report", "unknown", "worker"]
 
 # The ERP job kinds (issue 4): importing each registers its task.
 from tasks import allocate_reservations as allocate_reservations
