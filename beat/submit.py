@@ -87,7 +87,9 @@ def purge_once(conn: psycopg.Connection[Row], name: str, due_at: dt.datetime) ->
             row = db.fetch_one(conn, "purge_jobs", {"days": days}) or {}
             jobs, params = int(row.get("jobs", 0)), int(row.get("params", 0))
             attempts = db.execute(conn, "purge_attempts", {"days": days})
-            slots = db.execute(conn, "purge_periodic", {"days": days})
+            slots = db.execute(
+                conn, "purge_periodic", {"days": days, "name": name, "due_at": due_at}
+            )
         workers = db.execute(conn, "purge_workers", {"seconds": STALE_WORKER_SECONDS})
     counts = PurgeCounts(
         days=days, jobs=jobs, params=params, attempts=attempts, workers=workers, slots=slots

@@ -42,9 +42,11 @@ DELETE FROM xtbatch_mgr.attempt
    AND ended_at < clock_timestamp() - make_interval(days => %(days)s);
 
 -- name: purge_periodic
--- Forget periodic slots older than the cutoff (never younger than a week).
+-- Forget periodic slots older than the cutoff (never younger than a week), except the one
+-- this purge claimed.
 DELETE FROM xtbatch_mgr.periodic
- WHERE due_at < clock_timestamp() - make_interval(days => greatest(%(days)s, 7));
+ WHERE due_at < clock_timestamp() - make_interval(days => greatest(%(days)s, 7))
+   AND NOT (name = %(name)s AND due_at = %(due_at)s);
 
 -- name: purge_workers
 -- Delete worker rows whose heartbeat stopped long ago.
