@@ -26,7 +26,7 @@ from xtbatch.recovery import end_interrupted, now_text
 log = logging.getLogger(__name__)
 
 
-@app.task(name="xtbatch.job_done", ignore_result=True)  # type: ignore[untyped-decorator]
+@app.task(name="xtbatch.job_done", ignore_result=True)
 def job_done(result: dict[str, Any]) -> None:
     """A job's task returned: record success (a skipped duplicate records nothing)."""
     if not isinstance(result, dict) or "task_id" not in result or result.get("skipped"):
@@ -34,7 +34,7 @@ def job_done(result: dict[str, Any]) -> None:
     finish(str(result["task_id"]), int(result["batch_id"]), "")
 
 
-@app.task(name="xtbatch.job_failed", ignore_result=True)  # type: ignore[untyped-decorator]
+@app.task(name="xtbatch.job_failed", ignore_result=True)
 def job_failed(request: Any, exc: BaseException, traceback: Any) -> None:
     """A job's task failed: record the failure in words an administrator understands."""
     task_id = str(request.id)

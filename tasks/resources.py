@@ -9,13 +9,11 @@ from __future__ import annotations
 import os
 import socket
 
-from psycopg_pool import ConnectionPool
-
 from xtbatch import db
 from xtbatch.celeryapp import app, app_settings
 from xtbatch.settings import Settings
 
-_pool: ConnectionPool | None = None
+_pool: db.Pool | None = None
 _pool_pid = 0
 
 
@@ -23,7 +21,7 @@ def settings() -> Settings:
     return app_settings(app)
 
 
-def pool() -> ConnectionPool:
+def pool() -> db.Pool:
     """This process's connection pool (job, heartbeat and callbacks share it)."""
     global _pool, _pool_pid
     if _pool is None or _pool_pid != os.getpid():

@@ -39,7 +39,7 @@ def job_kind(name: str) -> Callable[[KindFn], KindFn]:
     policy = POLICIES[name]
 
     def register(fn: KindFn) -> KindFn:
-        @app.task(  # type: ignore[untyped-decorator]
+        @app.task(
             name=policy.task_name,
             bind=True,
             time_limit=policy.time_limit,

@@ -24,6 +24,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from tests.harness import Db, Stack
 from xtbatch import embedded
 from xtbatch.install import install
+from xtbatch.sql import sample_sql
 
 PG_URL = os.environ.get(
     "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -184,5 +185,5 @@ def mailbox() -> Iterator[Mailbox]:
 @pytest.fixture
 def xtuple_messages(erp: Db) -> Db:
     """Give the test database xTuple's metric, usrpref, msg tables and postMessage."""
-    erp.run((Path(__file__).parent / "fixtures" / "xtuple_messages.sql").read_text())
+    erp.run(sample_sql("xtuple_messages.sql"))
     return erp

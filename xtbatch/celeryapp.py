@@ -62,14 +62,15 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 def create_app(settings: Settings) -> Celery:
     """A Celery app configured for one ERP database."""
-    app = Celery("xtbatch", include=["tasks"], set_as_current=False)
+    app = Celery("xtbatch", include=["tasks.catalog"], set_as_current=False)
     app.conf.update(celery_config(settings))
     app.conf.xtbatch_settings = settings
     return app
 
 
 def app_settings(app: Celery) -> Settings:
-    return app.conf.xtbatch_settings  # type: ignore[no-any-return]
+    settings: Settings = app.conf.xtbatch_settings
+    return settings
 
 
 app = create_app(settings_module.load())

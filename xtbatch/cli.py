@@ -25,6 +25,7 @@ CORE_COMMANDS = (
     "xtbatch.commands.install",
     "xtbatch.commands.jobs",
     "xtbatch.commands.status",
+    "xtbatch.commands.demo",
 )
 
 # Flags shared by every command: they override the XTBATCH_* environment.

@@ -55,13 +55,16 @@ def connect(settings: Settings, role: str, *, autocommit: bool = True) -> psycop
         ) from exc
 
 
-def make_pool(settings: Settings, role: str, *, max_size: int = 2) -> ConnectionPool:
+Pool = ConnectionPool[psycopg.Connection[Row]]
+
+
+def make_pool(settings: Settings, role: str, *, max_size: int = 2) -> Pool:
     """The process's connection pool, opened and checked.
 
     Raises:
         DatabaseUnavailable: the pool could not get a first connection in time.
     """
-    pool: ConnectionPool = ConnectionPool(
+    pool: Pool = ConnectionPool(
         settings.database_url,
         min_size=1,
         max_size=max_size,
@@ -72,6 +75,7 @@ def make_pool(settings: Settings, role: str, *, max_size: int = 2) -> Connection
             "connect_timeout": CONNECT_TIMEOUT,
         },
         open=False,
+        connection_class=psycopg.Connection[Row],
         name=f"xtbatch-{role}",
         reconnect_timeout=0,
     )

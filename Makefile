@@ -1,0 +1,27 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both create .venv and install xtbatch into it first (Python >= 3.11 needed).
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+$(BIN)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[demo,test]'
+	touch $@
+
+.PHONY: install demo test lint
+install: $(BIN)/.installed
+
+demo: $(BIN)/.installed
+	$(BIN)/xtbatch demo
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The whole suite on Redis, then the acceptance tests again with RabbitMQ as the broker
+# (skipped with a reason where no RabbitMQ answers; CI has one).
+test: lint
+	$(BIN)/pytest
+	$(BIN)/python -m tests.rabbitmq_pass

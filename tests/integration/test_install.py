@@ -1,0 +1,88 @@
+"""`xtbatch install` is idempotent and never alters xTuple's own objects."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.harness import Db
+
+XTUPLE_CONNECT = """
+CREATE SCHEMA xtbatch;
+CREATE TABLE xtbatch.batch (
+    batch_id serial PRIMARY KEY, batch_action text, batch_parameter text, batch_user text,
+    batch_email text, batch_submitted timestamp, batch_scheduled timestamp,
+    batch_started timestamp, batch_completed timestamp, batch_responsebody text,
+    batch_subject text, batch_filename text, batch_exitstatus text, batch_fromemail text,
+    batch_reschedinterval char(1) NOT NULL DEFAULT 'N', batch_cc text,
+    batch_emailhtml boolean NOT NULL DEFAULT false, batch_replyto text, batch_bcc text,
+    batch_recurring_batch_id integer, connect_only_column text);
+CREATE TABLE xtbatch.batchparam (
+    batchparam_id serial PRIMARY KEY, batchparam_batch_id integer, batchparam_order integer,
+    batchparam_name text, batchparam_value text, batchparam_type text);
+CREATE FUNCTION xtbatch.submitActionToBatch(text, text, timestamp) RETURNS integer
+LANGUAGE sql AS $$ SELECT -42 $$;
+INSERT INTO xtbatch.batch (batch_action, batch_scheduled) VALUES ('Ping', localtimestamp);
+"""
+
+
+def install(db: Db) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XTBATCH_DATABASE_URL": db.url, "XTBATCH_LOG_FORMAT": "text"}
+    return subprocess.run([sys.executable, "-m", "xtbatch", "install"], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def catalog(db: Db) -> list[tuple[str, str]]:
+    rows = db.all("""
+        SELECT 'column' AS what, table_name || '.' || column_name || ' ' || data_type AS name
+          FROM information_schema.columns WHERE table_schema = 'xtbatch'
+        UNION ALL
+        SELECT 'function', p.oid::regprocedure::text || ' ' || md5(p.prosrc)
+          FROM pg_proc p WHERE p.pronamespace = 'xtbatch'::regnamespace
+        ORDER BY 1, 2""")
+    return [(r["what"], r["name"]) for r in rows]
+
+
+def test_install_twice_creates_then_finds_nothing_to_do(empty_db: Db) -> None:
+    first = install(empty_db)
+    assert first.returncode == 0, first.stderr
+    assert "Installed into" in first.stdout
+    before = catalog(empty_db)
+    second = install(empty_db)
+    assert second.returncode == 0, second.stderr
+    assert "is up to date" in second.stdout
+    assert catalog(empty_db) == before
+    functions = {name.split("(")[0] for what, name in before if what == "function"}
+    assert {"xtbatch.submitactiontobatch", "xtbatch.submitreporttobatch",
+            "xtbatch.submitemailtobatch", "xtbatch.cancelbatchitem",
+            "xtbatch.reschedulebatchitem"} <= functions
+
+
+def test_install_keeps_an_existing_xtuple_connect_schema_as_it_is(empty_db: Db) -> None:
+    empty_db.run(XTUPLE_CONNECT)
+    before = catalog(empty_db)
+    result = install(empty_db)
+    assert result.returncode == 0, result.stderr
+    after = catalog(empty_db)
+    assert set(before) <= set(after), "an xTuple object was altered or dropped"
+    assert empty_db.one("SELECT xtbatch.submitActionToBatch('x', NULL, NULL) AS id") == {"id": -42}
+    assert ("column", "batch.connect_only_column text") in after
+    assert empty_db.one("SELECT count(*) AS n FROM xtbatch.batch") == {"n": 1}
+    # The functions Connect lacked were added, with the contract's argument orders.
+    assert empty_db.one("SELECT to_regprocedure('xtbatch.cancelbatchitem(integer)') "
+                        "IS NOT NULL AS ok") == {"ok": True}
+
+
+def test_install_on_an_unreachable_database_says_so_in_one_line() -> None:
+    bad = Db("postgresql://postgres@127.0.0.1:1/nowhere")
+    result = install(bad)
+    assert result.returncode == 2
+    assert result.stderr.startswith("xtbatch install: Cannot connect to database 'nowhere'")
+    assert "Traceback" not in result.stderr
+
+
+def test_install_with_a_bad_url_lists_the_problem() -> None:
+    result = install(Db("mysql://root@localhost/erp"))
+    assert result.returncode == 2
+    assert "XTBATCH_DATABASE_URL" in result.stderr and "postgresql://" in result.stderr

@@ -1,0 +1,23 @@
+"""The README documents every setting and every command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from xtbatch.cli import build_parser
+from xtbatch.settings import VARIABLES
+
+README = (Path(__file__).parents[2] / "README.md").read_text()
+
+
+def test_every_variable_is_in_the_readme_configuration_table() -> None:
+    documented = set(re.findall(r"^\| `(XTBATCH_\w+)` \|", README, re.MULTILINE))
+    assert {v.env for v in VARIABLES} <= documented
+
+
+def test_every_command_is_in_the_readme() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name in sub.choices:  # type: ignore[union-attr]
+        assert f"xtbatch {name}" in README, name
