@@ -17,7 +17,7 @@ from rich.console import RenderableType
 from xtbatch import db
 from xtbatch.console import table, watch
 from xtbatch.console.session import Session, session
-from xtbatch.console.when import FORMATS, parse_time
+from xtbatch.console.when import SINCE_FORMATS, parse_time
 from xtbatch.errors import ConfigurationError, JobNotFound
 from xtbatch.settings import Settings
 
@@ -39,7 +39,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--since",
         metavar="TIME",
-        help=f"only jobs submitted, scheduled, started or completed since TIME ({FORMATS})",
+        help=f"only jobs submitted, scheduled, started or completed since TIME ({SINCE_FORMATS})",
     )
     p.add_argument("--limit", type=int, default=500, help="at most this many jobs (500)")
     p.add_argument(
@@ -69,7 +69,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigurationError(f"--limit {args.limit}: give a number of jobs, 1 or more.")
     since = None
     if args.since is not None:
-        since = parse_time(args.since, "--since") or dt.datetime.now(dt.UTC)
+        since = parse_time(args.since, "--since", past=True) or dt.datetime.now(dt.UTC)
     return {
         "user": args.user,
         "all_users": bool(args.all),

@@ -11,13 +11,16 @@ import re
 
 from xtbatch.errors import ConfigurationError
 
-_OFFSET = re.compile(r"([+-])\s*(\d+)\s*([smhdw])")
+_OFFSET = re.compile(r"([+-]?)\s*(\d+)\s*([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 FORMATS = "YYYY-MM-DD[ HH:MM[:SS]], 'now', or an offset such as +30m, +2h, -1d"
+SINCE_FORMATS = "YYYY-MM-DD[ HH:MM[:SS]] or how long ago, such as 30m, 2h, 1d"
 
 
-def parse_time(text: str, flag: str) -> dt.datetime | None:
+def parse_time(text: str, flag: str, *, past: bool = False) -> dt.datetime | None:
     """The time ``text`` names; None for 'now' (the database's own clock decides).
+
+    An offset without a sign counts forward, or back when ``past`` (--since 2h).
 
     Raises:
         ConfigurationError: not a time; the message names the flag and the formats.
@@ -30,11 +33,13 @@ def parse_time(text: str, flag: str) -> dt.datetime | None:
         sign, amount, unit = match.groups()
         delta = dt.timedelta(**{_UNITS[unit]: int(amount)})
         now = dt.datetime.now(dt.UTC)
-        return now + delta if sign == "+" else now - delta
+        forward = sign == "+" or (sign == "" and not past)
+        return now + delta if forward else now - delta
     try:
         return dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ConfigurationError(f"{flag} '{text}' is not a time: use {FORMATS}.") from None
+        formats = SINCE_FORMATS if past else FORMATS
+        raise ConfigurationError(f"{flag} '{text}' is not a time: use {formats}.") from None
 
 
 def text(value: object) -> str:

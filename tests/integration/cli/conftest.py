@@ -1,0 +1,276 @@
+"""The CLI as an administrator runs it: ``python -m xtbatch …`` in a subprocess, against a
+real PostgreSQL database of its own per test (cloned from one where ``xtbatch install`` ran).
+
+The server comes from XTBATCH_TEST_DATABASE_URL (default: postgres on 127.0.0.1:5432);
+when it cannot be reached the tests skip with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+
+SERVER_URL = os.environ.get(
+    "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+ROOT = Path(__file__).resolve().parents[3]
+RUN_TIMEOUT = 30
+
+
+def url_for(dbname: str) -> str:
+    info = conninfo_to_dict(SERVER_URL)
+    info["dbname"] = dbname
+    return make_conninfo(**info)
+
+
+def cli_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a CLI run: no XTBATCH_* leaking from the caller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XTBATCH_")}
+    for name in ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "COLUMNS"):
+        env.pop(name, None)
+    env.update(
+        XTBATCH_DATABASE_URL=database_url,
+        XTBATCH_LOG_FORMAT="text",
+        XTBATCH_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "xtbatch", *args]
+
+
+def _admin(statement: sql.Composable) -> None:
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def _create(name: str, template: str | None = None) -> None:
+    query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    _admin(query)
+
+
+def _drop(name: str) -> None:
+    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@dataclass
+class Cli:
+    """One test's database and the CLI pointed at it."""
+
+    url: str
+    env: dict[str, str]
+    runs: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
+
+    def run(
+        self, *args: str, stdin: str | None = None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``xtbatch ARGS`` to the end; stdout and stderr captured as text."""
+        result = subprocess.run(
+            command(*args),
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            env={**self.env, **env},
+            cwd=ROOT,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+        self.runs.append(result)
+        return result
+
+    def sql(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        with psycopg.connect(self.url, autocommit=True, row_factory=dict_row) as conn:
+            cur = conn.execute(query, params)
+            return cur.fetchall() if cur.description else []
+
+    def job(self, action: str = "Ping", *, user: str = "postgres", **columns: Any) -> int:
+        """Insert a batch row directly (any state), as the ERP or a worker would leave it.
+
+        ``columns`` are batch columns without the ``batch_`` prefix; times may be SQL
+        expressions given as ``sql.SQL`` or Python datetimes.
+        """
+        values: dict[str, Any] = {"action": action, "user": user, **columns}
+        names = [sql.Identifier(f"batch_{k}") for k in values]
+        placeholders = [
+            v if isinstance(v, sql.Composable) else sql.Placeholder(k) for k, v in values.items()
+        ]
+        query = sql.SQL("INSERT INTO xtbatch.batch ({}) VALUES ({}) RETURNING batch_id").format(
+            sql.SQL(", ").join(names), sql.SQL(", ").join(placeholders)
+        )
+        params = {k: v for k, v in values.items() if not isinstance(v, sql.Composable)}
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            row = conn.execute(query, params).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def row(self, batch_id: int) -> dict[str, Any] | None:
+        rows = self.sql("SELECT * FROM xtbatch.batch WHERE batch_id = %(id)s", {"id": batch_id})
+        return rows[0] if rows else None
+
+
+def ago(text: str) -> sql.SQL:
+    """A batch time relative to the database's clock, e.g. ago('2 hours')."""
+    return sql.SQL("localtimestamp - interval {}").format(sql.Literal(text))
+
+
+def later(text: str) -> sql.SQL:
+    return sql.SQL("localtimestamp + interval {}").format(sql.Literal(text))
+
+
+@pytest.fixture(scope="session")
+def dropper() -> Iterator[ThreadPoolExecutor]:
+    """Drops scratch databases in the background (DROP … WITH (FORCE) takes most of a
+    second); the session waits for every drop before it ends."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dropdb") as pool:
+        yield pool
+
+
+@pytest.fixture(scope="session")
+def cli_template(dropper: ThreadPoolExecutor) -> Iterator[str]:
+    """A database where ``xtbatch install`` ran; each test clones it."""
+    try:
+        with psycopg.connect(SERVER_URL, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {SERVER_URL}: {exc}")
+    name = f"xtbatch_test_cli_{uuid.uuid4().hex[:8]}_tpl"
+    _create(name)
+    try:
+        result = subprocess.run(
+            command("install"),
+            capture_output=True,
+            text=True,
+            env=cli_env(url_for(name)),
+            cwd=ROOT,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Installed into database" in result.stdout
+        yield name
+    finally:
+        _drop(name)
+
+
+@pytest.fixture
+def cli(cli_template: str, dropper: ThreadPoolExecutor) -> Iterator[Cli]:
+    """A scratch database of this test's own, with xtbatch installed."""
+    name = f"xtbatch_test_cli_{uuid.uuid4().hex[:10]}"
+    _create(name, template=cli_template)
+    try:
+        yield Cli(url=url_for(name), env=cli_env(url_for(name)))
+    finally:
+        dropper.submit(_drop, name)
+
+
+@pytest.fixture
+def bare_db(cli_template: str, dropper: ThreadPoolExecutor) -> Iterator[str]:
+    """A scratch database where xtbatch is not installed."""
+    name = f"xtbatch_test_cli_{uuid.uuid4().hex[:10]}"
+    _create(name)
+    try:
+        yield url_for(name)
+    finally:
+        dropper.submit(_drop, name)
+
+
+class Watcher:
+    """A long-running ``xtbatch … --watch`` whose stdout is collected as it arrives."""
+
+    def __init__(self, cli: Cli, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            command(*args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli.env,
+            cwd=ROOT,
+        )
+        self._out: list[str] = []
+        self._lock = threading.Lock()
+        assert self.proc.stdout is not None
+        self._reader = threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: Any) -> None:
+        for line in stream:
+            with self._lock:
+                self._out.append(line)
+
+    @property
+    def output(self) -> str:
+        with self._lock:
+            return "".join(self._out)
+
+    def wait_for(self, text: str, *, after: int = 0, timeout: float = 10.0) -> int:
+        """Wait until ``text`` appears in the output past offset ``after``; its offset.
+
+        Polls every 20 ms up to ``timeout`` seconds, then fails showing what it saw.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.output.find(text, after)
+            if found >= 0:
+                return found
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        stderr = (
+            self.proc.stderr.read() if self.proc.poll() is not None and self.proc.stderr else ""
+        )
+        pytest.fail(
+            f"{text!r} did not appear within {timeout} s (exit code {self.proc.poll()}).\n"
+            f"stdout:\n{self.output}\nstderr:\n{stderr}"
+        )
+
+    def stop(self, signum: int, timeout: float = 10.0) -> tuple[int, str]:
+        """Send ``signum``; the exit code and stderr once it ended."""
+        self.proc.send_signal(signum)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.close()
+            pytest.fail(f"the watch did not exit within {timeout} s of signal {signum}")
+        self._reader.join(timeout=timeout)
+        assert self.proc.stderr is not None
+        return code, self.proc.stderr.read()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def watcher(cli: Cli) -> Iterator[Any]:
+    """Start ``xtbatch ARGS`` (a --watch) on this test's database; killed after the test."""
+    started: list[Watcher] = []
+
+    def start(*args: str) -> Watcher:
+        w = Watcher(cli, *args)
+        started.append(w)
+        return w
+
+    yield start
+    for w in started:
+        w.close()
