@@ -91,3 +91,30 @@ VACUUM ANALYZE xtbatch.batch;
 -- name: pending
 -- Jobs not yet complete.
 SELECT count(*) AS n FROM xtbatch.batch WHERE batch_completed IS NULL;
+
+-- name: triggers_off
+-- Bulk history load: skip xtbatch's NOTIFY triggers for this session (superuser only).
+SET session_replication_role = replica;
+
+-- name: triggers_on
+-- Back to normal trigger firing.
+SET session_replication_role = DEFAULT;
+
+-- name: finish_attempt
+-- History bench, untimed: end the attempt just dispatched and complete its job.
+WITH a AS (UPDATE xtbatch_mgr.attempt SET state = 'succeeded', started_at = clock_timestamp(),
+                  ended_at = clock_timestamp()
+            WHERE attempt_id = %(attempt_id)s RETURNING batch_id)
+UPDATE xtbatch.batch SET batch_started = localtimestamp, batch_completed = localtimestamp,
+       batch_exitstatus = ''
+ WHERE batch_id = (SELECT batch_id FROM a);
+
+-- name: explain_next_due
+-- The plan of the bridge's next_due query (text substituted from xtbatch's queries.sql).
+EXPLAIN (ANALYZE, BUFFERS, TIMING) {next_due};
+
+-- name: table_size
+-- Rows and size of xtbatch.batch.
+SELECT count(*) AS rows, pg_size_pretty(pg_total_relation_size('xtbatch.batch')) AS size,
+       pg_size_pretty(pg_relation_size('xtbatch.xtbatch_mgr_batch_due')) AS due_index
+  FROM xtbatch.batch;
