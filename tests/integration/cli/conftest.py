@@ -8,6 +8,7 @@ when it cannot be reached the tests skip with the reason.
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -194,6 +195,36 @@ def bare_db(cli_template: str, dropper: ThreadPoolExecutor) -> Iterator[str]:
         dropper.submit(_drop, name)
 
 
+def read_terminal(fd: int, proc: subprocess.Popen[Any], timeout: float = 20.0) -> str:
+    """Everything a process writes to the pty whose main side is ``fd``, until it exits.
+
+    Fails after ``timeout`` seconds, showing what it had read.
+    """
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the other side closed: the process ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        else:
+            proc.kill()
+            pytest.fail(f"no end within {timeout} s; read:\n{b''.join(chunks).decode()}")
+    finally:
+        os.close(fd)
+    proc.wait(timeout=timeout)
+    return b"".join(chunks).decode(errors="replace")
+
+
 class Watcher:
     """A long-running ``xtbatch … --watch`` whose stdout is collected as it arrives."""
 
@@ -256,9 +287,14 @@ class Watcher:
         return code, self.proc.stderr.read()
 
     def close(self) -> None:
+        """Kill it if still running and close its pipes."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self._reader.join(timeout=5)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ import os
 import pty
 import re
 import subprocess
-import time
 
-from tests.integration.cli.conftest import ROOT, Cli, ago, command, later
+from tests.integration.cli.conftest import ROOT, Cli, ago, command, later, read_terminal
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -222,17 +221,6 @@ def test_status_colours_failures_red_on_a_terminal(cli: Cli) -> None:
         cwd=ROOT,
     )
     os.close(secondary)
-    chunks = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # the terminal closed: the command ended
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main)
-    assert proc.wait(timeout=20) == 0
-    screen = b"".join(chunks).decode()
+    screen = read_terminal(main, proc)
+    assert proc.returncode == 0
     assert "\x1b[31mit broke" in screen or "\x1b[1;31mDone" in screen, screen
