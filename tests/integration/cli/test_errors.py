@@ -96,3 +96,15 @@ def test_debug_shows_the_traceback() -> None:
     assert result.returncode != 0
     assert "Traceback (most recent call last)" in result.stderr
     assert "DatabaseUnavailable" in result.stderr
+
+
+def test_wrong_scheme_in_the_environment_names_the_variable() -> None:
+    result = run("mysql://db.example.com/erp", "status")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "xtbatch status: Invalid configuration:",
+        "  XTBATCH_DATABASE_URL=mysql://db.example.com/erp: must be a postgresql:// URL or a "
+        "libpq key=value string",
+    ]
