@@ -28,6 +28,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     export(settings)  # the app and the pool child read the same settings
     with db.connect(settings, "worker-check") as conn:
         db.require_schema(conn)
+    import tasks.catalog  # registers every task before the worker starts consuming
     from xtbatch.celeryapp import app
 
     node = args.hostname or f"xtbatch.{settings.queue_name}@{socket.gethostname()}"

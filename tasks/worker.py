@@ -9,6 +9,8 @@ import threading
 from typing import Any
 
 import psycopg
+from celery import platforms
+from celery.apps import worker as celery_worker
 from celery.signals import worker_ready, worker_shutdown
 
 from tasks import resources
@@ -65,10 +67,28 @@ class WorkerHeartbeat(threading.Thread):
 _heartbeat: WorkerHeartbeat | None = None
 
 
+def second_sigterm_stops_at_once(worker: Any) -> None:
+    """The first SIGTERM lets the current job finish (Celery's warm shutdown); a second one
+    stops at once (cold shutdown). The job is still accounted for: its failure callback or,
+    failing that, the bridge's heartbeat check ends or reruns it."""
+    warm = platforms.signals["SIGTERM"]
+
+    def first_sigterm(*args: Any) -> None:
+        celery_worker.install_worker_term_hard_handler(worker, sig="SIGTERM", verbose=False)
+        log.warning("SIGTERM: finishing the current job, then stopping; a second SIGTERM "
+                    "stops at once", extra={"action": "worker.stopping"})
+        warm(*args)
+
+    platforms.signals["SIGTERM"] = first_sigterm
+
+
 @worker_ready.connect
-def _started(**_: Any) -> None:
+def _started(sender: Any = None, **_: Any) -> None:
     global _heartbeat
     resources.mark_main_process()
+    controller = getattr(sender, "controller", None)
+    if controller is not None:
+        second_sigterm_stops_at_once(controller)
     _heartbeat = WorkerHeartbeat()
     _heartbeat.start()
 

@@ -77,7 +77,6 @@ def make_pool(settings: Settings, role: str, *, max_size: int = 2) -> Pool:
         open=False,
         connection_class=psycopg.Connection[Row],
         name=f"xtbatch-{role}",
-        reconnect_timeout=0,
     )
     pool.open()
     try:
@@ -117,10 +116,9 @@ def require_schema(conn: psycopg.Connection[Row]) -> int:
     Raises:
         SchemaMissing: xtbatch is not installed in this database.
     """
-    version = scalar(conn, "schema_version")
-    if version is None:
+    if not scalar(conn, "schema_present"):
         raise SchemaMissing()
-    return int(version)
+    return int(scalar(conn, "schema_version") or 0)
 
 
 def first_line(exc: BaseException) -> str:

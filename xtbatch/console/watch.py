@@ -29,7 +29,7 @@ from xtbatch.settings import Settings
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("xtbatch_batch", "xtbatch_done")
+CHANNELS = ("xtbatch_batch", "xtbatch_started", "xtbatch_done")
 # After the first notification of a burst, wait this long for the rest so that a hundred
 # inserts cause one re-query, not a hundred.
 COALESCE_SECONDS = 0.05

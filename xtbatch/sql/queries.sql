@@ -19,10 +19,13 @@ SELECT version FROM xtbatch_mgr.migration ORDER BY version;
 -- Remember an applied migration.
 INSERT INTO xtbatch_mgr.migration (version, name) VALUES (%(version)s, %(name)s);
 
+-- name: schema_present
+-- Whether xtbatch's bookkeeping schema exists (its migration table).
+SELECT to_regclass('xtbatch_mgr.migration') IS NOT NULL AS present;
+
 -- name: schema_version
--- The newest applied migration, NULL when xtbatch is not installed.
-SELECT CASE WHEN to_regclass('xtbatch_mgr.migration') IS NULL THEN NULL
-            ELSE (SELECT max(version) FROM xtbatch_mgr.migration) END AS version;
+-- The newest applied migration (only ask when schema_present).
+SELECT max(version) AS version FROM xtbatch_mgr.migration;
 
 -- name: try_leader_lock
 -- The session advisory lock that makes one bridge the leader for this database.

@@ -58,6 +58,8 @@ BEGIN
        SET state = 'running', started_at = clock_timestamp(), heartbeat_at = clock_timestamp(),
            worker = p_worker, worker_pid = p_pid
      WHERE attempt_id = _attempt.attempt_id;
+    -- For status screens (`xtbatch status --watch`); the bridge does not listen to it.
+    PERFORM pg_notify('xtbatch_started', _attempt.batch_id::text);
     RETURN 'claimed';
 END;
 $$;
