@@ -127,6 +127,10 @@ def serve(settings: Settings, app: Celery, plan: Plan) -> None:
         plan.describe(),
         extra={"action": "beat.started"},
     )
-    runner.tick()  # catch up at once on a slot missed while beat was down
-    service.start()
-    log.info("beat stopped", extra={"action": "beat.stopped"})
+    try:
+        runner.tick()  # catch up at once on a slot missed while beat was down
+        service.start()
+    except SystemExit:
+        pass  # stopped during the first check
+    finally:
+        log.info("beat stopped", extra={"action": "beat.stopped"})

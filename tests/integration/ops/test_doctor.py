@@ -24,7 +24,7 @@ def lines(output: str) -> dict[str, str]:
 
 
 def doctor_run(env: dict[str, str], *extra: str) -> tuple[int, dict[str, str], str]:
-    done = xtbatch("doctor", "--timeout", "30", *extra, env=env)
+    done = xtbatch("doctor", "--timeout", "30", *extra, env=env, timeout=120)
     return done.returncode, lines(done.stdout), done.stdout + done.stderr
 
 
@@ -153,7 +153,7 @@ def test_doctor_all_green_with_a_real_worker_and_bridge(
             "SELECT worker FROM xtbatch_mgr.worker WHERE queue = %(q)s",
             {"q": ops_env["XTBATCH_QUEUE"]},
         ),
-        60,
+        90,
         "the worker's heartbeat row",
         show=processes.logs,
     )
