@@ -81,7 +81,6 @@ class Dispatcher:
             kwargs={"batch_id": batch_id, "kind": kind or "", "user": user or ""},
             task_id=task_id,
             queue=self.settings.queue_name,
-            link=self.app.signature("xtbatch.job_done", queue=self.settings.queue_name),
             link_error=self.app.signature("xtbatch.job_failed"),
             time_limit=p.time_limit,
             soft_time_limit=p.soft_time_limit,

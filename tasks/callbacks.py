@@ -1,10 +1,14 @@
-"""Result callbacks: write the outcome back to the ERP row and notify the submitter.
+"""Result callbacks: notify the submitter and write the outcome back to the ERP row.
 
-The bridge sends every job with ``link=xtbatch.job_done`` and ``link_error=xtbatch.job_failed``.
-``job_failed`` takes ``(request, exc, traceback)``, so Celery calls it inside the worker that
-saw the failure (also for a child killed by a time limit or a signal); ``job_done`` is a
-message of its own. If neither ever runs (the whole worker died), the bridge notices the
-stale heartbeat and ends the job itself.
+Both run synchronously in the worker that ran the job, before its message is acknowledged:
+- success: :class:`JobTask`'s ``on_success`` handler (Celery calls it right after the task
+  returns). A ``link`` callback would be a second message, which a broker restart can lose
+  after the job's work is done, leaving a finished job unrecorded (and rerun).
+- failure: the ``link_error`` errback ``xtbatch.job_failed``. It takes
+  ``(request, exc, traceback)``, so Celery calls it in the process that saw the failure,
+  also when the pool child was killed by a time limit or a signal.
+If neither runs (the whole worker died), the bridge notices the stale heartbeat and ends the
+job itself.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 from typing import Any
 
 from billiard.exceptions import WorkerLostError
+from celery import Task
 from celery.exceptions import TimeLimitExceeded
 
 from tasks import resources
@@ -26,12 +31,12 @@ from xtbatch.recovery import end_interrupted, now_text
 log = logging.getLogger(__name__)
 
 
-@app.task(name="xtbatch.job_done", ignore_result=True)
-def job_done(result: dict[str, Any]) -> None:
-    """A job's task returned: record success (a skipped duplicate records nothing)."""
-    if not isinstance(result, dict) or "task_id" not in result or result.get("skipped"):
-        return
-    finish(str(result["task_id"]), int(result["batch_id"]), "")
+class JobTask(Task):
+    """The base of every job kind's task: success is recorded before the ack."""
+
+    def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
+        if isinstance(retval, dict) and "batch_id" in retval and not retval.get("skipped"):
+            finish(task_id, int(retval["batch_id"]), "")
 
 
 @app.task(name="xtbatch.job_failed", ignore_result=True)

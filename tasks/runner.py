@@ -17,6 +17,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from tasks import resources
+from tasks.callbacks import JobTask
 from tasks.context import JobContext
 from xtbatch import db, privileges
 from xtbatch.celeryapp import app
@@ -40,6 +41,7 @@ def job_kind(name: str) -> Callable[[KindFn], KindFn]:
 
     def register(fn: KindFn) -> KindFn:
         @app.task(
+            base=JobTask,
             name=policy.task_name,
             bind=True,
             time_limit=policy.time_limit,

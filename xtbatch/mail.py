@@ -18,7 +18,9 @@ from xtbatch.errors import ConfigurationError, NotificationFailed
 
 log = logging.getLogger(__name__)
 
-SMTP_TIMEOUT = 30
+# Below the default XTBATCH_STALE_SECONDS (30): a slow mail server must not make a job that
+# is notifying its submitter look like one whose worker died.
+SMTP_TIMEOUT = 20
 # local@domain; a domain without a dot (localhost, an intranet host) is valid for SMTP.
 _ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\].]+(\.[^@\s<>(),;:\"\[\].]+)*")
 

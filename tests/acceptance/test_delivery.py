@@ -30,7 +30,6 @@ def test_the_same_job_delivered_twice_runs_once(xtuple_messages: Db, stack: Stac
             kwargs={"batch_id": batch_id, "kind": "Ping"},
             task_id=task_id,
             queue=stack.env["XTBATCH_QUEUE"],
-            link=app.signature("xtbatch.job_done"),
             link_error=app.signature("xtbatch.job_failed"),
         )
     job = erp.wait_done(batch_id)
