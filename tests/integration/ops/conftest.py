@@ -133,7 +133,7 @@ def ops_queue() -> Iterator[str]:
     yield queue
     client = redis.Redis.from_url(BROKER_URL)
     try:
-        keys = [queue, *client.scan_iter(match=f"{queue}*")]
+        keys = [queue, *client.scan_iter(match=f"*{queue}*")]  # the queue and its bindings
         client.delete(*keys)
     finally:
         client.close()
