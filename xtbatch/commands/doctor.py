@@ -7,6 +7,7 @@ when any check failed. Nothing is sent by email: the SMTP check connects and say
 from __future__ import annotations
 
 import argparse
+import functools
 import smtplib
 import ssl
 import time
@@ -125,7 +126,7 @@ def diagnose(
             if conn is None or not schema_ok:
                 record(skip(name, "the database or its schema is not ready"))
             else:
-                record(guarded(name, lambda c=conn, f=check: f(c, settings)))  # type: ignore[misc]
+                record(guarded(name, functools.partial(check, conn, settings)))
         record(guarded("smtp", lambda: check_smtp(settings)))
         if ping_timeout is not None:
             if conn is None or any(c.failed for c in checks):
