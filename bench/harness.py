@@ -7,21 +7,48 @@ end; every process it starts runs in its own session and is stopped by its PID.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import platform
-import re
-import signal
 import subprocess
 import sys
-import tempfile
+from pathlib import Path
+
+
+def _measure_committed_code() -> str:
+    """Re-run this script on a snapshot of HEAD (``git archive``), so that figures belong to a
+    commit and colleagues' unsaved edits in the working tree cannot change or break a run.
+    XTBATCH_BENCH_SRC=. measures the working tree instead (to check a change before commit)."""
+    root = Path(__file__).resolve().parents[1]
+    chosen = os.environ.get("XTBATCH_BENCH_SRC")
+    if chosen:
+        return os.environ.get("XTBATCH_BENCH_COMMIT", "working tree")
+    sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    snapshot = Path(f"/tmp/xtbatch-bench-src/{sha[:12]}")
+    if not (snapshot / "xtbatch").is_dir():
+        snapshot.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(root), "archive", sha, "xtbatch", "bridge",
+                                  "tasks", "beat"], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
+    env = {**os.environ, "XTBATCH_BENCH_SRC": str(snapshot), "XTBATCH_BENCH_COMMIT": sha[:12],
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(snapshot),
+                                                       os.environ.get("PYTHONPATH")]))}
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+    raise AssertionError("unreachable")
+
+
+COMMIT = _measure_committed_code()
+
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+import tempfile  # noqa: E402
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar  # noqa: E402
 
 import psycopg
 from psycopg import sql as pgsql
@@ -70,20 +97,20 @@ def wait_for(condition: Callable[[], T], timeout: float, what: str, poll: float 
         time.sleep(poll)
 
 
-def _db_url(dbname: str) -> str:
-    info = conninfo_to_dict(SERVER_URL)
+def _db_url(dbname: str, server_url: str = SERVER_URL) -> str:
+    info = conninfo_to_dict(server_url)
     info["dbname"] = dbname
     return make_conninfo(**info)
 
 
 @contextlib.contextmanager
-def bench_database(*, messages: bool = True) -> Iterator[str]:
+def bench_database(*, messages: bool = True, server_url: str = SERVER_URL) -> Iterator[str]:
     """A new database with xtbatch installed (and xTuple's message tables, so a finished job
     posts a system message as in a real ERP); dropped at the end."""
     name = f"xtbatch_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+    with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    url = _db_url(name)
+    url = _db_url(name, server_url)
     try:
         with connect(url) as conn:
             install(conn)
@@ -93,7 +120,7 @@ def bench_database(*, messages: bool = True) -> Iterator[str]:
                 conn.execute(sample_sql("xtuple_messages.sql").encode())
         yield url
     finally:
-        with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(
                 pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
             )
@@ -158,7 +185,7 @@ class Stack:
                 stdout=handle,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                cwd=ROOT,
+                cwd=os.environ.get("XTBATCH_BENCH_SRC", ROOT),
             )
         proc = Proc(name=command, popen=popen, log_path=log_path)
         self.procs.append(proc)
@@ -250,7 +277,7 @@ def machine() -> dict[str, Any]:
         platform.processor(),
     )
     with psycopg.connect(SERVER_URL) as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+        pg = conn.execute(query("server_version")).fetchone()[0]  # type: ignore[index]
     return {
         "cpus": os.cpu_count(),
         "cpu": cpu,
@@ -258,13 +285,14 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "postgresql": pg,
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "commit": COMMIT,
     }
 
 
 def machine_note(m: dict[str, Any]) -> str:
     load = ", ".join(f"{x:.2f}" for x in m["loadavg"])
     return (f"{m['cpus']} vCPU ({m['cpu']}), Python {m['python']}, PostgreSQL {m['postgresql']}, "
-            f"load average {load} at start, {m['when']}")
+            f"load average {load} at start, {m['when']}, code at commit {m['commit']}")
 
 
 def save(name: str, data: dict[str, Any]) -> Path:
@@ -317,3 +345,38 @@ def drain(url: str, n: int, *, timeout: float) -> dict[str, Any]:
 
 def _pending(conn: psycopg.Connection[Any]) -> int:
     return int(one(conn, "pending")["n"])
+
+
+PG_BIN = Path(os.environ.get("XTBATCH_BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+@contextlib.contextmanager
+def private_server(port: int = 54329) -> Iterator[tuple[str, Path]]:
+    """A throw-away PostgreSQL 15 server (initdb + pg_ctl in a temp dir, on its own port)
+    with pg_stat_statements preloaded and every statement and connection logged; yields
+    (server URL, log file). The shared server is never reconfigured or restarted."""
+    folder = Path(tempfile.mkdtemp(prefix="xtbatch-bench-pg-"))
+    data, log = folder / "data", folder / "server.log"
+    as_owner: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        import shutil
+
+        shutil.chown(folder, "postgres")
+        as_owner = ["runuser", "-u", "postgres", "--"]
+    run = lambda *cmd: subprocess.run([*as_owner, *cmd], check=True, capture_output=True)  # noqa: E731
+    run(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+    options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
+               "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top "
+               "-c log_statement=all -c log_connections=on -c log_disconnections=on "
+               "-c log_line_prefix='%m|%p|%d|%a|' -c fsync=off -c autovacuum=off")
+    run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    try:
+        with connect(url) as conn:
+            conn.execute(query("pgss_create"))
+        yield url, log
+    finally:
+        run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)

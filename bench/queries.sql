@@ -73,11 +73,6 @@ SELECT started_at FROM xtbatch_mgr.attempt
 -- Whether a job is complete.
 SELECT batch_completed IS NOT NULL AS done FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
 
--- name: xact_count
--- Transactions committed and rolled back in this database so far.
-SELECT xact_commit + xact_rollback AS xacts FROM pg_stat_database
- WHERE datname = current_database();
-
 -- name: backends
 -- Sessions of xtbatch on this database, for sampling what they run.
 SELECT pid, application_name, state, query, state_change
@@ -118,3 +113,26 @@ EXPLAIN (ANALYZE, BUFFERS, TIMING) {next_due};
 SELECT count(*) AS rows, pg_size_pretty(pg_total_relation_size('xtbatch.batch')) AS size,
        pg_size_pretty(pg_relation_size('xtbatch.xtbatch_mgr_batch_due')) AS due_index
   FROM xtbatch.batch;
+
+-- name: server_version
+-- The PostgreSQL version, for the machine note.
+SHOW server_version;
+
+-- name: pgss_create
+-- pg_stat_statements on the private server (preloaded there; never on the shared server).
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+
+-- name: pgss_reset
+-- Start counting statements from zero.
+SELECT pg_stat_statements_reset();
+
+-- name: pgss_calls
+-- Statements run in one database since the reset, by query, most frequent first.
+SELECT s.calls, s.query
+  FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+ WHERE d.datname = %(datname)s
+ ORDER BY s.calls DESC;
+
+-- name: db_xacts
+-- Transactions committed and rolled back in one database so far.
+SELECT xact_commit + xact_rollback AS xacts FROM pg_stat_database WHERE datname = %(datname)s;
