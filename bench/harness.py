@@ -380,3 +380,12 @@ def private_server(port: int = 54329) -> Iterator[tuple[str, Path]]:
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size, MB: shared pages (the pool child's copy-on-write pages from the
+    worker's main process) counted once across the processes that share them."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
