@@ -55,13 +55,14 @@ def main() -> None:
     print(table(
         ["broker", "jobs", "seconds", "jobs/s", "ms/job", "reference jobs/s (before/after)",
          "ratio", "goal", "result",
-         "median ms: dispatch→started / started→ended / ended→next dispatch"],
+         "mean (median) ms: dispatch→started / started→ended / ended→next dispatch"],
         [[r["broker"], r["jobs"], f"{r['seconds']:.1f}", f"{r['jobs_per_s']:.1f}",
           f"{r['ms_per_job']:.1f}", f"{r['reference_before']:.0f} / {r['reference_after']:.0f}",
           f"{r['ratio']:.3f}×", f"≥ {GOAL}×",
           "pass" if r["ratio"] >= GOAL and r["complete"] else "FAIL",
-          f"{r['median_dispatch_to_start_ms']:.1f} / {r['median_start_to_end_ms']:.1f} / "
-          f"{r['median_end_to_next_dispatch_ms']:.1f}"]
+          f"{r['mean_dispatch_to_start_ms']:.1f} ({r['median_dispatch_to_start_ms']:.1f}) / "
+          f"{r['mean_start_to_end_ms']:.1f} ({r['median_start_to_end_ms']:.1f}) / "
+          f"{r['mean_end_to_next_dispatch_ms']:.1f} ({r['median_end_to_next_dispatch_ms']:.1f})"]
          for r in results],
     ))
     print(machine_note(m))

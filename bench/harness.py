@@ -169,7 +169,7 @@ class Stack:
         return {
             **{k: v for k, v in os.environ.items() if not k.startswith("XTBATCH_")},
             "XTBATCH_DATABASE_URL": self.database_url,
-            "XTBATCH_BROKER_URL": BROKERS[self.broker],
+            "XTBATCH_BROKER_URL": BROKERS.get(self.broker, self.broker),
             "XTBATCH_QUEUE": self.queue,
             "XTBATCH_LOG_FORMAT": "text",
             "XTBATCH_LOG_LEVEL": "INFO",
@@ -215,10 +215,10 @@ class Stack:
         from kombu import Connection
 
         try:
-            with Connection(BROKERS[self.broker], connect_timeout=5) as conn:
+            with Connection(BROKERS.get(self.broker, self.broker), connect_timeout=5) as conn:
                 channel = conn.default_channel
                 channel.queue_delete(self.queue)
-                if self.broker == "redis":
+                if BROKERS.get(self.broker, self.broker).startswith("redis"):
                     conn.default_channel.client.delete(f"_kombu.binding.{self.queue}")
         except Exception as exc:  # cleanup is best effort; say so
             print(f"note: could not delete queue {self.queue}: {exc}", file=sys.stderr)
@@ -340,6 +340,9 @@ def drain(url: str, n: int, *, timeout: float) -> dict[str, Any]:
         "median_dispatch_to_start_ms": phases["to_start_ms"],
         "median_start_to_end_ms": phases["run_ms"],
         "median_end_to_next_dispatch_ms": phases["to_next_ms"],
+        "mean_dispatch_to_start_ms": phases["avg_to_start_ms"],
+        "mean_start_to_end_ms": phases["avg_run_ms"],
+        "mean_end_to_next_dispatch_ms": phases["avg_to_next_ms"],
     }
 
 
@@ -351,7 +354,8 @@ PG_BIN = Path(os.environ.get("XTBATCH_BENCH_PG_BIN", "/usr/lib/postgresql/15/bin
 
 
 @contextlib.contextmanager
-def private_server(port: int = 54329) -> Iterator[tuple[str, Path]]:
+def private_server(port: int = 54329, *, log_statements: bool = True
+                   ) -> Iterator[tuple[str, Path]]:
     """A throw-away PostgreSQL 15 server (initdb + pg_ctl in a temp dir, on its own port)
     with pg_stat_statements preloaded and every statement and connection logged; yields
     (server URL, log file). The shared server is never reconfigured or restarted."""
@@ -367,7 +371,8 @@ def private_server(port: int = 54329) -> Iterator[tuple[str, Path]]:
     run(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
     options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
                "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top "
-               "-c log_statement=all -c log_connections=on -c log_disconnections=on "
+               f"-c log_statement={'all' if log_statements else 'none'} "
+               "-c log_connections=on -c log_disconnections=on "
                "-c log_line_prefix='%m|%p|%d|%a|' -c fsync=off -c autovacuum=off")
     run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"

@@ -54,7 +54,10 @@ WITH a AS (
     SELECT attempt_id, dispatched_at, started_at, ended_at,
            lead(dispatched_at) OVER (ORDER BY attempt_id) AS next_dispatch
       FROM xtbatch_mgr.attempt WHERE batch_id >= %(first_id)s)
-SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM started_at - dispatched_at) * 1000) AS to_start_ms,
+SELECT avg(EXTRACT(EPOCH FROM started_at - dispatched_at) * 1000) AS avg_to_start_ms,
+       avg(EXTRACT(EPOCH FROM ended_at - started_at) * 1000) AS avg_run_ms,
+       avg(EXTRACT(EPOCH FROM next_dispatch - ended_at) * 1000) AS avg_to_next_ms,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM started_at - dispatched_at) * 1000) AS to_start_ms,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ended_at - started_at) * 1000) AS run_ms,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM next_dispatch - ended_at) * 1000) AS to_next_ms
   FROM a;
@@ -136,3 +139,10 @@ SELECT s.calls, s.query
 -- name: db_xacts
 -- Transactions committed and rolled back in one database so far.
 SELECT xact_commit + xact_rollback AS xacts FROM pg_stat_database WHERE datname = %(datname)s;
+
+-- name: pgss_calls_timed
+-- Statements run in one database since the reset, with their total execution time (ms).
+SELECT s.calls, s.total_exec_time AS ms, s.query
+  FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+ WHERE d.datname = %(datname)s
+ ORDER BY s.calls DESC, s.total_exec_time DESC;
