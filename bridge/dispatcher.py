@@ -105,6 +105,14 @@ class Dispatcher:
                 )
                 return Step(sleep=0)
             return Step(sleep=max(self.settings.stale_seconds - age, 0.5))
+        if not active["still_due"]:  # cancelled before any worker claimed it
+            db.execute(self.conn, "drop_dispatch", {"attempt_id": active["attempt_id"]})
+            log.info(
+                "batch job %s was cancelled before a worker took it",
+                active["batch_id"],
+                extra={"action": "bridge.dropped", "batch_id": active["batch_id"]},
+            )
+            return Step(sleep=0)
         sent_age = active["sent_age"] or 0.0
         if sent_age > self.settings.redispatch_seconds and self._worker_alive():
             self.send(str(active["task_id"]), active["batch_id"], active["batch_action"], None)

@@ -75,16 +75,20 @@ class Heartbeat(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        failing = False
         while not self.stopping.wait(self.interval):
             try:
                 row = db.fetch_one(self.conn, "job_heartbeat", {"task_id": self.task_id})
             except psycopg.Error as exc:
-                log.warning(
-                    "heartbeat failed: %s",
-                    db.first_line(exc),
-                    extra={"action": "job.heartbeat_failed"},
-                )
+                if not failing:  # once per outage, not once per beat
+                    log.warning(
+                        "job heartbeat failed: %s",
+                        db.first_line(exc),
+                        extra={"action": "job.heartbeat_failed"},
+                    )
+                failing = True
                 continue
+            failing = False
             if row is None or row["row_present"] is False:
                 log.warning(
                     "batch job cancelled while it ran; stopping it",
@@ -127,16 +131,24 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
             extra={"action": "job.skipped", **extra},
         )
         return {"batch_id": batch_id, "task_id": task_id, "skipped": claimed}
-    log.info(
-        "batch job %s started (%s)", batch_id, policy.name, extra={"action": "job.started", **extra}
-    )
     settings = resources.settings()
     with resources.pool().connection() as guard_conn, resources.pool().connection() as conn:
         if not db.scalar(guard_conn, "try_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id}):
+            log.error(
+                "batch job %s refused: it is still running in another session",
+                batch_id,
+                extra={"action": "job.refused", **extra},
+            )
             raise JobFailed(
                 f"Batch job {batch_id} is still running in another session; "
                 "this run was refused so that it never runs twice at once."
             )
+        log.info(
+            "batch job %s started (%s)",
+            batch_id,
+            policy.name,
+            extra={"action": "job.started", **extra},
+        )
         cancelled = threading.Event()
         heartbeat = Heartbeat(guard_conn, conn, task_id, settings.heartbeat_seconds, cancelled)
         heartbeat.start()

@@ -8,7 +8,6 @@ import socket
 import threading
 from typing import Any
 
-import psycopg
 from celery import platforms
 from celery.apps import worker as celery_worker
 from celery.signals import worker_ready, worker_shutdown
@@ -43,15 +42,21 @@ class WorkerHeartbeat(threading.Thread):
 
     def run(self) -> None:
         interval = resources.settings().worker_heartbeat_seconds
+        failing = False
         while True:
             try:
                 self.beat()
-            except Exception as exc:  # keep beating through outages
-                log.warning(
-                    "worker heartbeat failed: %s",
-                    db.first_line(exc),
-                    extra={"action": "worker.heartbeat_failed"},
-                )
+                if failing:
+                    log.info("worker heartbeat restored", extra={"action": "worker.heartbeat_ok"})
+                failing = False
+            except Exception as exc:  # keep beating through outages, logging each once
+                if not failing:
+                    log.warning(
+                        "worker heartbeat failed: %s",
+                        db.first_line(exc),
+                        extra={"action": "worker.heartbeat_failed"},
+                    )
+                failing = True
             if self.stopping.wait(interval):
                 return
 
@@ -60,7 +65,7 @@ class WorkerHeartbeat(threading.Thread):
         try:
             with db.connect(resources.settings(), "worker-heartbeat") as conn:
                 db.execute(conn, "worker_gone", {"worker": self.name_})
-        except (psycopg.Error, Exception) as exc:
+        except Exception as exc:
             log.warning("could not remove the worker heartbeat: %s", db.first_line(exc))
 
 
@@ -75,8 +80,10 @@ def second_sigterm_stops_at_once(worker: Any) -> None:
 
     def first_sigterm(*args: Any) -> None:
         celery_worker.install_worker_term_hard_handler(worker, sig="SIGTERM", verbose=False)
-        log.warning("SIGTERM: finishing the current job, then stopping; a second SIGTERM "
-                    "stops at once", extra={"action": "worker.stopping"})
+        log.warning(
+            "SIGTERM: finishing the current job, then stopping; a second SIGTERM stops at once",
+            extra={"action": "worker.stopping"},
+        )
         warm(*args)
 
     platforms.signals["SIGTERM"] = first_sigterm

@@ -187,3 +187,35 @@ def xtuple_messages(erp: Db) -> Db:
     """Give the test database xTuple's metric, usrpref, msg tables and postMessage."""
     erp.run(sample_sql("xtuple_messages.sql"))
     return erp
+
+
+class Reliability:
+    """Collects one row per fault for docs/reliability.md (written where
+    XTBATCH_RELIABILITY_OUT names a file)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def record(
+        self, fault: str, done: str, outcome: dict[str, int], recovery: float | None
+    ) -> None:
+        self.rows.append(
+            {
+                "fault": fault,
+                "done": done,
+                **outcome,
+                "recovery_s": None if recovery is None else round(recovery, 2),
+            }
+        )
+
+
+@pytest.fixture(scope="session")
+def reliability() -> Iterator[Reliability]:
+    import json
+
+    collector = Reliability()
+    yield collector
+    out = os.environ.get("XTBATCH_RELIABILITY_OUT")
+    if out and collector.rows:
+        existing = json.loads(Path(out).read_text()) if Path(out).exists() else []
+        Path(out).write_text(json.dumps(existing + collector.rows, indent=1))

@@ -99,8 +99,8 @@ class Stack:
         self.procs.append(proc)
         return proc
 
-    def worker(self, **kw: Any) -> Proc:
-        proc = self.start("worker", **kw)
+    def worker(self, *, args: tuple[str, ...] = (), **kw: Any) -> Proc:
+        proc = self.start("worker", *args, **kw)
         wait_for(
             lambda: "ready." in proc.log() or proc.popen.poll() is not None,
             60,
@@ -215,3 +215,45 @@ class Db:
         return self.all(
             "SELECT * FROM xtbatch_mgr.attempt WHERE batch_id = %s ORDER BY attempt_id", (batch_id,)
         )
+
+
+def stream_outcome(db: Db, ids: list[int]) -> dict[str, int]:
+    """Jobs submitted, completed, lost (not Done), and run twice (work completed twice)."""
+    rows = db.all(
+        "SELECT b.batch_id, b.batch_completed IS NOT NULL AS done, "
+        "(SELECT count(*) FROM xtbatch_mgr.attempt a WHERE a.batch_id = b.batch_id "
+        "   AND a.state IN ('succeeded', 'failed')) AS finished "
+        "FROM xtbatch.batch b WHERE b.batch_id = ANY(%s)",
+        (ids,),
+    )
+    return {
+        "submitted": len(ids),
+        "completed": sum(1 for r in rows if r["done"]),
+        "lost": len(ids) - sum(1 for r in rows if r["done"]),
+        "run_twice": sum(1 for r in rows if r["finished"] > 1),
+    }
+
+
+def submit_pings(db: Db, count: int, seconds: float | None = None) -> list[int]:
+    """``count`` past-due Ping jobs in one statement."""
+    params = "" if seconds is None else str(seconds)
+    rows = db.all(
+        "WITH b AS (INSERT INTO xtbatch.batch (batch_action, batch_user, batch_submitted, "
+        "batch_scheduled) SELECT 'Ping', 'admin', localtimestamp, "
+        "localtimestamp - interval '1 minute' FROM generate_series(1, %(n)s) "
+        "RETURNING batch_id), p AS (INSERT INTO xtbatch.batchparam (batchparam_batch_id, "
+        "batchparam_order, batchparam_name, batchparam_value, batchparam_type) "
+        "SELECT batch_id, 1, 'seconds', %(s)s, 'double' FROM b WHERE %(s)s <> '') "
+        "SELECT batch_id FROM b ORDER BY batch_id",
+        {"n": count, "s": params},
+    )
+    return [r["batch_id"] for r in rows]
+
+
+def done_count(db: Db, ids: list[int]) -> int:
+    row = db.one(
+        "SELECT count(*) AS n FROM xtbatch.batch WHERE batch_id = ANY(%s) "
+        "AND batch_completed IS NOT NULL",
+        (ids,),
+    )
+    return int(row["n"]) if row else 0

@@ -63,11 +63,13 @@ def post_message(conn: psycopg.Connection[Row], username: str, text: str) -> Non
 def notify(conn: psycopg.Connection[Row], settings: Settings, job: Job, exitstatus: str) -> str:
     """Notify the submitter; return a line for the exit status when that failed, else ''."""
     subject, text = summary(job, exitstatus)
-    own_mail = policy(job.action).sends_own_mail and job.action in ("Email", "RunReport")
+    own_mail = policy(job.action).sends_own_mail
     if own_mail and not exitstatus:
         return ""  # the job's own email was the notification
     problems: list[str] = []
     address = None if own_mail else (job.email or "").strip()
+    if not address and not (job.user or "").strip():
+        return ""  # nobody to tell: the job names neither an address nor a user
     if address and settings.smtp_url:
         try:
             mail.send(
@@ -81,8 +83,7 @@ def notify(conn: psycopg.Connection[Row], settings: Settings, job: Job, exitstat
             problems.append(f"Email to {address} failed: {exc.message}")
     username = (job.user or "").strip()
     if not username:
-        problems.append("The job names no user to send a system message to.")
-        return _failure(job, problems)
+        return _failure(job, [*problems, "The job names no user for a system message."])
     try:
         post_message(conn, username, text)
     except NotificationFailed as exc:

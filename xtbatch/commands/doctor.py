@@ -313,6 +313,9 @@ def check_ping(conn: psycopg.Connection[Row], timeout: float) -> Check:
         batch_id = db.scalar(
             conn, "submit_action", {"action": "Ping", "email": None, "scheduled": None}
         )
+        # A diagnostic: nobody is notified (no user, no address), so the check measures the
+        # pipeline, not whether this database has xTuple's system messages.
+        db.execute(conn, "set_batch_user", {"batch_id": batch_id, "user": None})
     started = time.monotonic()
     deadline = started + timeout
     row: Row | None = None

@@ -68,12 +68,21 @@ SELECT xtbatch_mgr.dispatch(%(batch_id)s, %(task_id)s, %(bridge)s) AS attempt_id
 -- name: active_attempt
 -- The attempt in flight, if any, with the age of its heartbeat and of its last send.
 SELECT attempt_id, task_id, batch_id, batch_action, state, sent_count, worker,
+       EXISTS (SELECT 1 FROM xtbatch.batch b
+                WHERE b.batch_id = a.batch_id AND b.batch_started IS NULL) AS still_due,
        EXTRACT(EPOCH FROM clock_timestamp() - COALESCE(heartbeat_at, started_at))::float8
            AS heartbeat_age,
        EXTRACT(EPOCH FROM clock_timestamp() - sent_at)::float8 AS sent_age,
        started_at
-  FROM xtbatch_mgr.attempt
+  FROM xtbatch_mgr.attempt a
  WHERE state IN ('dispatched', 'running');
+
+-- name: drop_dispatch
+-- End a dispatch whose job was cancelled, or started elsewhere, before any worker claimed it.
+UPDATE xtbatch_mgr.attempt
+   SET state = 'cancelled', ended_at = clock_timestamp(),
+       detail = 'the job was cancelled or changed before a worker claimed it'
+ WHERE attempt_id = %(attempt_id)s AND state = 'dispatched';
 
 -- name: mark_resent
 -- The bridge sent the message of an unclaimed dispatch again.
@@ -154,16 +163,11 @@ SELECT batchparam_order, batchparam_name, batchparam_value, batchparam_type
 
 -- name: metric_text
 -- An xTuple metric's value, NULL when the metric table or the metric is absent.
-SELECT CASE WHEN to_regclass('public.metric') IS NULL THEN NULL
-            ELSE (SELECT m ->> 'metric_value' FROM public.metric t, to_jsonb(t) m
-                   WHERE m ->> 'metric_name' = %(name)s LIMIT 1) END AS value;
+SELECT xtbatch_mgr.metric_text(%(name)s) AS value;
 
 -- name: user_email
 -- A user's email address from xTuple's user preferences, NULL when unknown.
-SELECT CASE WHEN to_regclass('public.usrpref') IS NULL THEN NULL
-            ELSE (SELECT p ->> 'usrpref_value' FROM public.usrpref t, to_jsonb(t) p
-                   WHERE p ->> 'usrpref_username' = %(username)s
-                     AND p ->> 'usrpref_name' = 'email' LIMIT 1) END AS email;
+SELECT xtbatch_mgr.user_email(%(username)s) AS email;
 
 -- name: has_post_message
 -- Whether the database has xTuple's postMessage(text, text).

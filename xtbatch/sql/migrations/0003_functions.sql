@@ -177,3 +177,34 @@ BEGIN
     RETURN 'ended';
 END;
 $$;
+
+-- xTuple's optional objects, read without failing where the database lacks them (a plain
+-- SQL statement naming a missing table fails when it is parsed, whatever guards it).
+CREATE FUNCTION xtbatch_mgr.metric_text(p_name text)
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    _value text;
+BEGIN
+    IF to_regclass('public.metric') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE 'SELECT metric_value FROM public.metric WHERE metric_name = $1 LIMIT 1'
+       INTO _value USING p_name;
+    RETURN _value;
+END;
+$$;
+
+CREATE FUNCTION xtbatch_mgr.user_email(p_username text)
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    _value text;
+BEGIN
+    IF to_regclass('public.usrpref') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE 'SELECT usrpref_value FROM public.usrpref '
+            'WHERE usrpref_username = $1 AND usrpref_name = ''email'' LIMIT 1'
+       INTO _value USING p_username;
+    RETURN _value;
+END;
+$$;
