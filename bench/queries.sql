@@ -146,3 +146,11 @@ SELECT s.calls, s.total_exec_time AS ms, s.query
   FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
  WHERE d.datname = %(datname)s
  ORDER BY s.calls DESC, s.total_exec_time DESC;
+
+-- name: select_one
+-- The cheapest round trip.
+SELECT 1 AS one;
+
+-- name: floor_notify
+-- Wake the other side of the NOTIFY ping-pong.
+SELECT pg_notify(%(channel)s, '');
