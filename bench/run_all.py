@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ("reference", "history", "latency", "drain", "memory", "idle", "profile_drain")
+ORDER = ("reference", "floor", "history", "latency", "drain", "memory", "idle", "profile_drain")
 
 
 def snapshot() -> tuple[str, Path]:
