@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from billiard.exceptions import WorkerLostError
 from celery import Task
 from celery.exceptions import TimeLimitExceeded
@@ -23,7 +24,7 @@ from celery.exceptions import TimeLimitExceeded
 from tasks import resources
 from xtbatch import db, notify
 from xtbatch.celeryapp import app
-from xtbatch.errors import JobFailed, XtbatchError
+from xtbatch.errors import DatabaseLost, JobFailed, XtbatchError
 from xtbatch.jobs import Job
 from xtbatch.kinds import policy
 from xtbatch.recovery import end_interrupted, now_text
@@ -46,8 +47,8 @@ def job_failed(request: Any, exc: BaseException, traceback: Any) -> None:
     kwargs = request.kwargs or {}
     batch_id = int(kwargs.get("batch_id") or (request.args or [0])[0])
     kind = str(kwargs.get("kind") or "")
-    if isinstance(exc, WorkerLostError):
-        _worker_lost(task_id, batch_id, kind, exc)
+    if isinstance(exc, WorkerLostError | DatabaseLost):
+        _interrupted(task_id, batch_id, kind, exc)
         return
     finish(task_id, batch_id, exit_status(exc, kind))
 
@@ -69,18 +70,29 @@ def exit_status(exc: BaseException, kind: str) -> str:
     )
 
 
-def _worker_lost(task_id: str, batch_id: int, kind: str, exc: BaseException) -> None:
-    with resources.pool().connection() as conn:
-        row = db.fetch_one(conn, "attempt_by_task", {"task_id": task_id})
-        if row is None or row["state"] != "running":
-            return
-        end_interrupted(
-            conn,
-            attempt_id=row["attempt_id"],
-            batch_id=batch_id,
-            kind=kind,
-            reason=f"Interrupted: the worker process running this job ended unexpectedly "
-            f"at {now_text()} ({exc}).",
+def _interrupted(task_id: str, batch_id: int, kind: str, exc: BaseException) -> None:
+    """The run was cut short (its process died, or its database session was lost): run it
+    again if its kind is safe to repeat, else end it saying so."""
+    reason = (
+        exc.message
+        if isinstance(exc, DatabaseLost)
+        else f"Interrupted: the worker process running this job ended unexpectedly "
+        f"at {now_text()} ({exc})."
+    )
+    try:
+        with resources.pool().connection() as conn:
+            row = db.fetch_one(conn, "attempt_by_task", {"task_id": task_id})
+            if row is None or row["state"] != "running":
+                return
+            end_interrupted(
+                conn, attempt_id=row["attempt_id"], batch_id=batch_id, kind=kind, reason=reason
+            )
+    except psycopg.OperationalError:
+        # Still no database: the bridge ends the attempt when its heartbeat is stale.
+        log.warning(
+            "batch job %s: interruption not recorded (database unavailable)",
+            batch_id,
+            extra={"action": "job.unrecorded", "batch_id": batch_id},
         )
 
 

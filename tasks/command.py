@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 from typing import Any
 
+from xtbatch.kinds import longest_time_limit
 from xtbatch.settings import Settings
 
 
@@ -28,9 +30,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     export(settings)  # the app and the pool child read the same settings
     with db.connect(settings, "worker-check") as conn:
         db.require_schema(conn)
-    import tasks.catalog  # registers every task before the worker starts consuming
     from xtbatch.celeryapp import app
 
+    if settings.broker_url.startswith("redis") and (
+        settings.visibility_timeout <= longest_time_limit()
+    ):
+        logging.getLogger(__name__).warning(
+            "XTBATCH_VISIBILITY_TIMEOUT (%d s) is not above the longest job time limit (%d s): "
+            "Redis will deliver a long job's message again while it runs (the copy is refused, "
+            "the job still runs once)",
+            settings.visibility_timeout,
+            longest_time_limit(),
+            extra={"action": "worker.visibility_timeout"},
+        )
     node = args.hostname or f"xtbatch.{settings.queue_name}@{socket.gethostname()}"
     app.worker_main(
         [

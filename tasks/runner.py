@@ -6,6 +6,7 @@ Every job kind registers through :func:`job_kind`; the task it makes is named af
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -22,7 +23,13 @@ from tasks.context import JobContext
 from xtbatch import db, privileges
 from xtbatch.celeryapp import app
 from xtbatch.db import Row
-from xtbatch.errors import FunctionMissing, JobFailed, JobInterrupted, ParameterInvalid
+from xtbatch.errors import (
+    DatabaseLost,
+    FunctionMissing,
+    JobFailed,
+    JobInterrupted,
+    ParameterInvalid,
+)
 from xtbatch.jobs import Job, RawParam
 from xtbatch.kinds import POLICIES, KindPolicy
 from xtbatch.params import Params
@@ -122,7 +129,12 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
     """Claim, run and return the job's result; a failure raises JobFailed."""
     task_id = str(task.request.id)
     extra = {"batch_id": batch_id, "kind": policy.name, "task_id": task_id}
-    claimed = _claim(task_id)
+    try:
+        claimed = _claim(task_id)
+    except psycopg.OperationalError as exc:
+        # Nothing ran and nothing was claimed: the bridge sends the job again once the
+        # database is back and a worker's heartbeat is fresh.
+        claimed = f"database unavailable: {db.first_line(exc)}"
     if claimed != "claimed":
         log.warning(
             "batch job %s not run: this delivery is not its current dispatch (%s)",
@@ -132,31 +144,40 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
         )
         return {"batch_id": batch_id, "task_id": task_id, "skipped": claimed}
     settings = resources.settings()
-    with resources.pool().connection() as guard_conn, resources.pool().connection() as conn:
-        if not db.scalar(guard_conn, "try_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id}):
-            log.error(
-                "batch job %s refused: it is still running in another session",
+    try:
+        with resources.pool().connection() as guard_conn, resources.pool().connection() as conn:
+            if not db.scalar(guard_conn, "try_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id}):
+                log.error(
+                    "batch job %s refused: it is still running in another session",
+                    batch_id,
+                    extra={"action": "job.refused", **extra},
+                )
+                raise JobFailed(
+                    f"Batch job {batch_id} is still running in another session; "
+                    "this run was refused so that it never runs twice at once."
+                )
+            log.info(
+                "batch job %s started (%s)",
                 batch_id,
-                extra={"action": "job.refused", **extra},
+                policy.name,
+                extra={"action": "job.started", **extra},
             )
-            raise JobFailed(
-                f"Batch job {batch_id} is still running in another session; "
-                "this run was refused so that it never runs twice at once."
-            )
-        log.info(
-            "batch job %s started (%s)",
-            batch_id,
-            policy.name,
-            extra={"action": "job.started", **extra},
-        )
-        cancelled = threading.Event()
-        heartbeat = Heartbeat(guard_conn, conn, task_id, settings.heartbeat_seconds, cancelled)
-        heartbeat.start()
-        try:
-            summary = _run_kind(task, policy, fn, batch_id, conn, cancelled)
-        finally:
-            heartbeat.stop()
-            db.scalar(guard_conn, "release_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id})
+            cancelled = threading.Event()
+            heartbeat = Heartbeat(guard_conn, conn, task_id, settings.heartbeat_seconds, cancelled)
+            heartbeat.start()
+            try:
+                summary = _run_kind(task, policy, fn, batch_id, conn, cancelled)
+            finally:
+                heartbeat.stop()
+                with contextlib.suppress(psycopg.Error):  # a lost session released it anyway
+                    db.scalar(
+                        guard_conn, "release_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id}
+                    )
+    except psycopg.OperationalError as exc:
+        raise DatabaseLost(
+            f"Interrupted: the database connection was lost while the job ran "
+            f"({db.first_line(exc)})."
+        ) from None
     log.info(
         "batch job %s succeeded%s",
         batch_id,

@@ -222,7 +222,9 @@ def stream_outcome(db: Db, ids: list[int]) -> dict[str, int]:
     rows = db.all(
         "SELECT b.batch_id, b.batch_completed IS NOT NULL AS done, "
         "(SELECT count(*) FROM xtbatch_mgr.attempt a WHERE a.batch_id = b.batch_id "
-        "   AND a.state IN ('succeeded', 'failed')) AS finished "
+        "   AND a.state IN ('succeeded', 'failed')) AS finished, "
+        "(SELECT count(*) FROM xtbatch_mgr.attempt a WHERE a.batch_id = b.batch_id "
+        "   AND a.state = 'interrupted') AS interrupted "
         "FROM xtbatch.batch b WHERE b.batch_id = ANY(%s)",
         (ids,),
     )
@@ -231,6 +233,7 @@ def stream_outcome(db: Db, ids: list[int]) -> dict[str, int]:
         "completed": sum(1 for r in rows if r["done"]),
         "lost": len(ids) - sum(1 for r in rows if r["done"]),
         "run_twice": sum(1 for r in rows if r["finished"] > 1),
+        "rerun_after_interruption": sum(1 for r in rows if r["interrupted"]),
     }
 
 

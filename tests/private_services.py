@@ -9,6 +9,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class PrivateRedis:
         if binary is None:
             pytest.skip("redis-server is not installed, so no private Redis can be restarted")
         self.binary, self.folder, self.password = binary, folder, password
+        folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.start()
@@ -107,12 +109,13 @@ class PrivatePostgres:
 
     def __init__(self, folder: Path) -> None:
         self.bin, self.user = _postgres_bin()
+        if self.user:  # the server's user must reach its folder: pytest's are private
+            folder = Path(tempfile.mkdtemp(prefix="xtbatch-pg-"))
+            shutil.chown(folder, self.user)
         self.folder = folder
         self.data = folder / "pgdata"
         self.port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
-        if self.user:
-            shutil.chown(folder, self.user)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         self.start()
 
@@ -141,6 +144,13 @@ class PrivatePostgres:
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-w", "-m", mode, "stop")
+
+    def destroy(self) -> None:
+        try:
+            self.stop(mode="immediate")
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def restart(self, down_for: float = 2.0) -> None:
         self.stop(mode="immediate")

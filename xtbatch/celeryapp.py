@@ -19,7 +19,6 @@ from typing import Any
 from celery import Celery
 
 from xtbatch import settings as settings_module
-from xtbatch.kinds import longest_time_limit
 from xtbatch.settings import Settings
 
 
@@ -27,9 +26,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     """The Celery configuration for these settings."""
     transport: dict[str, Any] = {}
     if settings.broker_url.startswith(("redis", "rediss")):
-        transport["visibility_timeout"] = max(
-            settings.visibility_timeout, longest_time_limit() + 600
-        )
+        # As configured, even when too short (the worker warns at start; a redelivered copy
+        # is refused by the claim, so too short costs a log line, never a second run).
+        transport["visibility_timeout"] = settings.visibility_timeout
     return {
         "broker_url": settings.broker_url,
         "broker_transport_options": transport,

@@ -75,6 +75,8 @@ def make_pool(settings: Settings, role: str, *, max_size: int = 2) -> Pool:
             "connect_timeout": CONNECT_TIMEOUT,
         },
         open=False,
+        # A connection broken by a database restart is replaced, not handed to a job.
+        check=ConnectionPool.check_connection,
         connection_class=psycopg.Connection[Row],
         name=f"xtbatch-{role}",
     )

@@ -69,3 +69,7 @@ class NotificationFailed(XtbatchError):
 
 class JobInterrupted(JobFailed):
     """The job was interrupted before it finished."""
+
+
+class DatabaseLost(JobInterrupted):
+    """The database connection was lost while the job ran."""

