@@ -85,6 +85,15 @@ BEGIN
         RETURN NULL;
     END IF;
     _base := COALESCE(_job.batch_scheduled, _job.batch_started, localtimestamp);
+    -- Start near the answer (a job scheduled long ago must not loop for every interval),
+    -- then step to the first run strictly in the future.
+    IF _base < localtimestamp THEN
+        _k := GREATEST(1, CASE WHEN _step = interval '1 month'
+            THEN ((date_part('year', localtimestamp) - date_part('year', _base)) * 12
+                  + date_part('month', localtimestamp) - date_part('month', _base))::integer - 1
+            ELSE floor(EXTRACT(EPOCH FROM localtimestamp - _base)
+                       / EXTRACT(EPOCH FROM _step))::integer END);
+    END IF;
     LOOP
         _next := _base + _k * _step;
         EXIT WHEN _next > localtimestamp;
