@@ -3,6 +3,7 @@ touching the shared ones other tests use."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -146,10 +147,8 @@ class PrivatePostgres:
         self._run("pg_ctl", "-D", str(self.data), "-w", "-m", mode, "stop")
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop(mode="immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def restart(self, down_for: float = 2.0) -> None:

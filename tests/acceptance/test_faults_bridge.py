@@ -26,14 +26,16 @@ def test_sigkill_of_the_leader_during_200_jobs_loses_none_and_runs_none_twice(
     killed = time.monotonic()
     wait_for(lambda: "leading" in standby.log(), 5, "the standby to take over", standby.log)
     took_over = time.monotonic() - killed
-    wait_for(lambda: done_count(erp, ids) == 200, 120, "all 200 jobs",
-             lambda: done_count(erp, ids))
+    wait_for(lambda: done_count(erp, ids) == 200, 120, "all 200 jobs", lambda: done_count(erp, ids))
     outcome = stream_outcome(erp, ids)
     assert outcome["lost"] == 0 and outcome["run_twice"] == 0, outcome
     attempts = erp.attempts()
     assert len(attempts) == 200, "a job was dispatched twice"
     assert {a["state"] for a in attempts} == {"succeeded"}
     assert took_over < 5
-    reliability.record("SIGKILL the leader bridge during 200 jobs",
-                       "standby takes the advisory lock when the leader's session ends",
-                       outcome, took_over)
+    reliability.record(
+        "SIGKILL the leader bridge during 200 jobs",
+        "standby takes the advisory lock when the leader's session ends",
+        outcome,
+        took_over,
+    )

@@ -36,11 +36,19 @@ def _stream_through_restart(erp: Db, stack: Stack, restart: object) -> tuple[dic
     before = done_count(erp, ids)
     began = time.monotonic()
     restart()  # type: ignore[operator]
-    wait_for(lambda: done_count(erp, ids) > before + 5, 90, "jobs to flow again",
-             lambda: done_count(erp, ids))
+    wait_for(
+        lambda: done_count(erp, ids) > before + 5,
+        90,
+        "jobs to flow again",
+        lambda: done_count(erp, ids),
+    )
     recovery = time.monotonic() - began
-    wait_for(lambda: done_count(erp, ids) == 200, 180, "all 200 jobs",
-             lambda: (done_count(erp, ids), erp.attempts()[-3:]))
+    wait_for(
+        lambda: done_count(erp, ids) == 200,
+        180,
+        "all 200 jobs",
+        lambda: (done_count(erp, ids), erp.attempts()[-3:]),
+    )
     return stream_outcome(erp, ids), recovery
 
 
@@ -52,9 +60,12 @@ def test_redis_restart_during_200_jobs_every_job_completes_exactly_once(
     stack.env["XTBATCH_BROKER_URL"] = private_redis.url
     outcome, recovery = _stream_through_restart(erp, stack, private_redis.restart)
     assert outcome["lost"] == 0 and outcome["run_twice"] == 0, outcome
-    reliability.record("Restart Redis (no persistence) during 200 jobs",
-                       "lost message re-sent by the bridge; workers reconnect",
-                       outcome, recovery)
+    reliability.record(
+        "Restart Redis (no persistence) during 200 jobs",
+        "lost message re-sent by the bridge; workers reconnect",
+        outcome,
+        recovery,
+    )
 
 
 @pytest.mark.slow
@@ -70,8 +81,12 @@ def test_rabbitmq_restart_during_200_jobs_every_job_completes_exactly_once(
 
     outcome, recovery = _stream_through_restart(erp, stack, restart)
     assert outcome["lost"] == 0 and outcome["run_twice"] == 0, outcome
-    reliability.record("Restart RabbitMQ (stop_app/start_app) during 200 jobs",
-                       "durable queue; workers and bridge reconnect", outcome, recovery)
+    reliability.record(
+        "Restart RabbitMQ (stop_app/start_app) during 200 jobs",
+        "durable queue; workers and bridge reconnect",
+        outcome,
+        recovery,
+    )
 
 
 @pytest.mark.redis_only
@@ -88,6 +103,9 @@ def test_a_job_longer_than_the_redis_visibility_timeout_runs_once(
     assert job["batch_exitstatus"] == ""
     assert worker.log().count(f"batch job {batch_id} started") == 1
     assert [a["state"] for a in erp.attempts(batch_id)] == ["succeeded"]
-    reliability.record("Job (10 s) longer than Redis visibility_timeout (3 s)",
-                       "redelivered copy refused by the claim",
-                       {"submitted": 1, "completed": 1, "lost": 0, "run_twice": 0}, None)
+    reliability.record(
+        "Job (10 s) longer than Redis visibility_timeout (3 s)",
+        "redelivered copy refused by the claim",
+        {"submitted": 1, "completed": 1, "lost": 0, "run_twice": 0},
+        None,
+    )

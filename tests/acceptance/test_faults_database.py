@@ -43,15 +43,21 @@ def test_postgres_restart_during_a_stream_every_job_completes(
     wait_for(lambda: done_count(erp, ids) >= 50, 60, "50 jobs to complete")
     began = time.monotonic()
     server.restart(down_for=3)
-    wait_for(lambda: "reachable again" in bridge.log(), 60, "the bridge to reconnect",
-             bridge.log)
-    wait_for(lambda: done_count(erp, ids) == 200, 180, "all 200 jobs",
-             lambda: (done_count(erp, ids), erp.attempts()[-2:]))
+    wait_for(lambda: "reachable again" in bridge.log(), 60, "the bridge to reconnect", bridge.log)
+    wait_for(
+        lambda: done_count(erp, ids) == 200,
+        180,
+        "all 200 jobs",
+        lambda: (done_count(erp, ids), erp.attempts()[-2:]),
+    )
     recovery = time.monotonic() - began
     outcome = stream_outcome(erp, ids)
     assert outcome["lost"] == 0 and outcome["run_twice"] == 0, outcome
     assert bridge.log().count("lost the database or broker") == 1, "log the outage once"
     assert worker.log().count("worker heartbeat failed") <= 1
-    reliability.record("Restart PostgreSQL (immediate stop, 3 s down) during 200 jobs",
-                       "bridge reconnects with backoff; pool replaces broken connections",
-                       outcome, recovery)
+    reliability.record(
+        "Restart PostgreSQL (immediate stop, 3 s down) during 200 jobs",
+        "bridge reconnects with backoff; pool replaces broken connections",
+        outcome,
+        recovery,
+    )

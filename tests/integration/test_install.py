@@ -29,8 +29,13 @@ INSERT INTO xtbatch.batch (batch_action, batch_scheduled) VALUES ('Ping', localt
 
 def install(db: Db) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "XTBATCH_DATABASE_URL": db.url, "XTBATCH_LOG_FORMAT": "text"}
-    return subprocess.run([sys.executable, "-m", "xtbatch", "install"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "xtbatch", "install"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def catalog(db: Db) -> list[tuple[str, str]]:
@@ -54,9 +59,13 @@ def test_install_twice_creates_then_finds_nothing_to_do(empty_db: Db) -> None:
     assert "is up to date" in second.stdout
     assert catalog(empty_db) == before
     functions = {name.split("(")[0] for what, name in before if what == "function"}
-    assert {"xtbatch.submitactiontobatch", "xtbatch.submitreporttobatch",
-            "xtbatch.submitemailtobatch", "xtbatch.cancelbatchitem",
-            "xtbatch.reschedulebatchitem"} <= functions
+    assert {
+        "xtbatch.submitactiontobatch",
+        "xtbatch.submitreporttobatch",
+        "xtbatch.submitemailtobatch",
+        "xtbatch.cancelbatchitem",
+        "xtbatch.reschedulebatchitem",
+    } <= functions
 
 
 def test_install_keeps_an_existing_xtuple_connect_schema_as_it_is(empty_db: Db) -> None:
@@ -70,8 +79,9 @@ def test_install_keeps_an_existing_xtuple_connect_schema_as_it_is(empty_db: Db) 
     assert ("column", "batch.connect_only_column text") in after
     assert empty_db.one("SELECT count(*) AS n FROM xtbatch.batch") == {"n": 1}
     # The functions Connect lacked were added, with the contract's argument orders.
-    assert empty_db.one("SELECT to_regprocedure('xtbatch.cancelbatchitem(integer)') "
-                        "IS NOT NULL AS ok") == {"ok": True}
+    assert empty_db.one(
+        "SELECT to_regprocedure('xtbatch.cancelbatchitem(integer)') IS NOT NULL AS ok"
+    ) == {"ok": True}
 
 
 def test_install_on_an_unreachable_database_says_so_in_one_line() -> None:

@@ -17,7 +17,7 @@ def complete_with_recurrence(erp: Db, interval: str, scheduled: str) -> dict:  #
         batch_reschedinterval=interval,
         params=[("seconds", "1", "int")],
     )
-    task_id = "00000000-0000-0000-0000-%012d" % batch_id
+    task_id = f"00000000-0000-0000-0000-{batch_id:012d}"
     erp.run("SELECT xtbatch_mgr.dispatch(%s, %s, 'test')", (batch_id, task_id))
     erp.run("SELECT xtbatch_mgr.claim(%s, 'test', 1)", (task_id,))
     assert erp.one("SELECT xtbatch_mgr.complete(%s, '') AS r", (task_id,)) == {"r": "completed"}
