@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import psycopg
 from celery import Celery
 
+from bridge.metrics import BridgeMetrics
 from xtbatch import db
 from xtbatch.db import Row, application_name
 from xtbatch.kinds import policy
@@ -28,10 +29,17 @@ class Step:
 
 
 class Dispatcher:
-    def __init__(self, settings: Settings, app: Celery, conn: psycopg.Connection[Row]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        app: Celery,
+        conn: psycopg.Connection[Row],
+        metrics: BridgeMetrics,
+    ) -> None:
         self.settings = settings
         self.app = app
         self.conn = conn
+        self.metrics = metrics
         self.name = application_name("bridge")
 
     def step(self) -> Step:
@@ -60,6 +68,7 @@ class Dispatcher:
         if attempt_id is None:  # cancelled or claimed in between: look again
             return Step(sleep=0)
         self.send(task_id, due["batch_id"], due["batch_action"], due["batch_user"])
+        self.metrics.on_dispatch(due["batch_id"], due["batch_action"], due["due_for"])
         log.info(
             "dispatched batch job %s (%s)",
             due["batch_id"],

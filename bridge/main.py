@@ -14,6 +14,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from bridge.dispatcher import Dispatcher
 from bridge.leader import Leadership
+from bridge.metrics import BridgeMetrics
 from xtbatch import db
 from xtbatch.errors import DatabaseUnavailable
 from xtbatch.settings import Settings
@@ -35,6 +36,7 @@ class Bridge:
         self.stopping = False
         self.waiting = False
         self.outage_since: float | None = None
+        self.metrics = BridgeMetrics(settings)
 
     def request_stop(self, signum: int, _frame: FrameType | None) -> None:
         log.info("stopping on signal %d", signum, extra={"action": "bridge.stopping"})
@@ -46,6 +48,8 @@ class Bridge:
         """Serve until stopped (SIGTERM/SIGINT)."""
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
+        if self.settings.metrics_port:
+            self.metrics.serve(self.settings.metrics_address, self.settings.metrics_port)
         backoff = 1.0
         while not self.stopping:
             try:
@@ -83,6 +87,7 @@ class Bridge:
             self.waiting = True
             leadership.acquire()
             self.waiting = False
+            self.metrics.leader.set(1)
             work = db.connect(self.settings, "bridge-work")
             db.require_schema(work)
             if self.outage_since is not None:
@@ -92,7 +97,7 @@ class Bridge:
                     extra={"action": "bridge.recovered"},
                 )
                 self.outage_since = None
-            dispatcher = Dispatcher(self.settings, self.app, work)
+            dispatcher = Dispatcher(self.settings, self.app, work, self.metrics)
             dispatcher.recover_orphans()
             while not self.stopping:
                 step = dispatcher.step()
@@ -100,6 +105,7 @@ class Bridge:
                     self.wait(leadership, step.sleep)
         finally:
             self.waiting = False
+            self.metrics.leader.set(0)
             leadership.release()
             if work is not None:
                 work.close()
@@ -108,7 +114,11 @@ class Bridge:
         deadline = time.monotonic() + seconds
         while not self.stopping:
             left = deadline - time.monotonic()
-            if left <= 0 or leadership.wait(min(left, WAIT_SLICE)):
+            if left <= 0:
+                return
+            payloads = leadership.wait(min(left, WAIT_SLICE))
+            if payloads:
+                self.metrics.on_notifications(payloads)
                 return
 
 

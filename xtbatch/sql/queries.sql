@@ -42,7 +42,8 @@ SELECT a.application_name, a.client_addr::text AS client_addr, a.pid
 -- name: next_due
 -- The next due job: oldest batch_scheduled first, then batch_id; NULL scheduled means "now",
 -- so it waits behind every job scheduled in the past. Both halves read the partial index.
-SELECT batch_id, batch_action, batch_user
+SELECT batch_id, batch_action, batch_user,
+       EXTRACT(EPOCH FROM localtimestamp - batch_scheduled)::float8 AS due_for
   FROM ((SELECT batch_id, batch_action, batch_user, batch_scheduled, 0 AS asap
            FROM xtbatch.batch
           WHERE batch_started IS NULL AND batch_scheduled <= localtimestamp
@@ -281,3 +282,10 @@ SELECT xtbatch.submitEmailToBatch('erp@example.com', 'customer@example.com', NUL
 -- How many of the demo's jobs are Done.
 SELECT count(*) AS n FROM xtbatch.batch
  WHERE batch_id = ANY(%(ids)s) AND batch_completed IS NOT NULL;
+
+-- name: metrics_queue
+-- Due jobs and how long the oldest has been due, for /metrics (read at scrape time).
+SELECT count(*) AS due,
+       EXTRACT(EPOCH FROM localtimestamp - min(batch_scheduled))::float8 AS oldest_age
+  FROM xtbatch.batch
+ WHERE batch_started IS NULL AND (batch_scheduled <= localtimestamp OR batch_scheduled IS NULL);
