@@ -63,13 +63,16 @@ def create_app(settings: Settings) -> Celery:
     """A Celery app configured for one ERP database."""
     app = Celery("xtbatch", include=["tasks.catalog"], set_as_current=False)
     app.conf.update(celery_config(settings))
-    app.conf.xtbatch_settings = settings
+    # Not in app.conf: a worker's `conf` reply (Flower's worker page) shows all of app.conf.
+    _SETTINGS[id(app)] = settings
     return app
 
 
+_SETTINGS: dict[int, Settings] = {}
+
+
 def app_settings(app: Celery) -> Settings:
-    settings: Settings = app.conf.xtbatch_settings
-    return settings
+    return _SETTINGS[id(app)]
 
 
 app = create_app(settings_module.load())

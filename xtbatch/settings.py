@@ -163,6 +163,13 @@ class Settings:
     def sender(self) -> str:
         return self.mail_from or f"xtbatch@{socket.getfqdn()}"
 
+    def __repr__(self) -> str:
+        """Without passwords: settings may end up in a log or a debugging page."""
+        shown = self.as_strings()
+        for name in ("database_url", "broker_url", "smtp_url"):
+            shown[name] = redact_url(shown[name])
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
     def replace(self, **changes: Any) -> Settings:
         return load({**self.as_strings(), **{k: str(v) for k, v in changes.items()}})
 

@@ -182,12 +182,6 @@ def test_flower_refuses_its_api_without_credentials(flower: Flower) -> None:
     assert flower.get("/api/tasks")[0] == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the worker's `conf` reply (Flower's /api/workers?refresh=1 and its "
-    "worker page) includes app.conf.xtbatch_settings, whose dataclass repr shows the database "
-    "and broker URLs with their passwords; Settings needs a repr that redacts them",
-)
 def test_flower_worker_details_show_no_password(stack: Stack, flower: Flower) -> None:
     stack.worker()
 
