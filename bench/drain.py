@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--broker", choices=("redis", "amqp", "both"), default="both")
     parser.add_argument("--timeout", type=float, default=1800, help="longest drain, seconds")
+    parser.add_argument("--save-as", default=None, help="result file name (bench/results/NAME.json)")
     args = parser.parse_args()
     jobs = args.jobs or (1_000 if args.quick else 10_000)
     m = machine()
@@ -65,8 +66,11 @@ def main() -> None:
           f"{r['mean_end_to_next_dispatch_ms']:.1f} ({r['median_end_to_next_dispatch_ms']:.1f})"]
          for r in results],
     ))
+    for r in results:
+        print(f"{r['broker']}: ms/job in each tenth of the drain: "
+              + " ".join(f"{x:.1f}" for x in r["ms_per_job_by_tenth"]))
     print(machine_note(m))
-    save("drain-quick" if args.quick else "drain", {"machine": m, "jobs": jobs, "results": results})
+    save(args.save_as or ("drain-quick" if args.quick else "drain"), {"machine": m, "jobs": jobs, "results": results})
 
 
 if __name__ == "__main__":

@@ -329,6 +329,7 @@ def drain(url: str, n: int, *, timeout: float) -> dict[str, Any]:
             time.sleep(0.25)
         span = one(conn, "drain_span", {"first_id": first_id})
         phases = one(conn, "drain_phases", {"first_id": first_id})
+        deciles = conn.execute(query("drain_deciles"), {"first_id": first_id}).fetchall()
     jobs, seconds = span["jobs"], span["seconds"] or 0.0
     return {
         "jobs": jobs,
@@ -343,6 +344,7 @@ def drain(url: str, n: int, *, timeout: float) -> dict[str, Any]:
         "mean_dispatch_to_start_ms": phases["avg_to_start_ms"],
         "mean_start_to_end_ms": phases["avg_run_ms"],
         "mean_end_to_next_dispatch_ms": phases["avg_to_next_ms"],
+        "ms_per_job_by_tenth": [round(d["ms_per_job"] or 0.0, 2) for d in deciles],
     }
 
 

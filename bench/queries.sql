@@ -67,8 +67,8 @@ SELECT avg(EXTRACT(EPOCH FROM started_at - dispatched_at) * 1000) AS avg_to_star
 SELECT COALESCE(max(batch_id), 0) + 1 AS id FROM xtbatch.batch;
 
 -- name: started_at
--- When the worker claimed a job (attempt.started_at, database clock).
-SELECT started_at FROM xtbatch_mgr.attempt
+-- When the bridge dispatched a job and the worker claimed it (database clock).
+SELECT dispatched_at, started_at FROM xtbatch_mgr.attempt
  WHERE batch_id = %(batch_id)s AND started_at IS NOT NULL
  ORDER BY attempt_id LIMIT 1;
 
@@ -154,3 +154,12 @@ SELECT 1 AS one;
 -- name: floor_notify
 -- Wake the other side of the NOTIFY ping-pong.
 SELECT pg_notify(%(channel)s, '');
+
+-- name: drain_deciles
+-- ms per job in each tenth of a drain (does the rate hold as the tables grow?).
+WITH a AS (SELECT ended_at, ntile(10) OVER (ORDER BY attempt_id) AS tenth,
+                  lag(ended_at) OVER (ORDER BY attempt_id) AS prev_end
+             FROM xtbatch_mgr.attempt WHERE batch_id >= %(first_id)s)
+SELECT tenth, count(*) AS jobs,
+       EXTRACT(EPOCH FROM max(ended_at) - min(prev_end))::float8 * 1000 / count(*) AS ms_per_job
+  FROM a GROUP BY tenth ORDER BY tenth;
