@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF003  (× and – in tables and prose are meant)
 """Compare source trees on the drain, interleaved so the shared machine's noise falls on all:
 e.g. HEAD against a working tree with a proposed hot-path change.
 
@@ -33,19 +34,42 @@ def main() -> None:
     runs: dict[str, list[dict]] = {name: [] for name in trees}
     for _ in range(args.rounds):
         for name, path in trees.items():
-            env = {**os.environ, "XTBATCH_BENCH_SRC": path, "XTBATCH_BENCH_COMMIT": name,
-                   "PYTHONPATH": path}
-            subprocess.run([sys.executable, str(ROOT / "bench" / "drain.py"), "--jobs",
-                            str(args.jobs), "--broker", args.broker, "--save-as", "compare-drain"], env=env, check=True,
-                           stdout=subprocess.DEVNULL)
-            runs[name].append(json.loads((RESULTS / "compare-drain.json").read_text())["results"][0])
-    print(f"| tree | jobs/s (median of {args.rounds}) | ms/job | ratio to reference | "
-          "all ratios |\n|---|---:|---:|---:|---:|")
+            env = {
+                **os.environ,
+                "XTBATCH_BENCH_SRC": path,
+                "XTBATCH_BENCH_COMMIT": name,
+                "PYTHONPATH": path,
+            }
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "drain.py"),
+                    "--jobs",
+                    str(args.jobs),
+                    "--broker",
+                    args.broker,
+                    "--save-as",
+                    "compare-drain",
+                ],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            runs[name].append(
+                json.loads((RESULTS / "compare-drain.json").read_text())["results"][0]
+            )
+    print(
+        f"| tree | jobs/s (median of {args.rounds}) | ms/job | ratio to reference | "
+        "all ratios |\n|---|---:|---:|---:|---:|"
+    )
     for name, rs in runs.items():
-        print(f"| {name} | {statistics.median(r['jobs_per_s'] for r in rs):.1f} | "
-              f"{statistics.median(r['ms_per_job'] for r in rs):.2f} | "
-              f"{statistics.median(r['ratio'] for r in rs):.3f}× | "
-              + ", ".join(f"{r['ratio']:.3f}" for r in rs) + " |")
+        print(
+            f"| {name} | {statistics.median(r['jobs_per_s'] for r in rs):.1f} | "
+            f"{statistics.median(r['ms_per_job'] for r in rs):.2f} | "
+            f"{statistics.median(r['ratio'] for r in rs):.3f}× | "
+            + ", ".join(f"{r['ratio']:.3f}" for r in rs)
+            + " |"
+        )
     (RESULTS / "compare.json").write_text(json.dumps(runs, indent=2, default=str) + "\n")
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF003  (× and – in tables and prose are meant)
 """The floor under one dispatched job: what the unavoidable hops of the design cost here.
 
 One job through xtbatch needs, one after the other: the bridge's read of the next due job,
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import statistics
 import time
 import uuid
@@ -21,10 +21,18 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
+from harness import (
+    BROKERS,
+    bench_database,
+    connect,
+    machine,
+    machine_note,
+    query,
+    reference_rate,
+    save,
+    table,
+)
 from psycopg import sql as pgsql
-
-from harness import BROKERS, bench_database, connect, machine, machine_note, query, \
-    reference_rate, save, table
 
 CTX = multiprocessing.get_context("fork")
 
@@ -121,19 +129,39 @@ def main() -> None:
     pipe = pipe_hop(rounds)
     ref_ms = 1000 / ref["jobs_per_s"]
     write = ref_ms / 2  # a committed claim or completion, as the reference does them
-    parts = [("next_due read (1 round trip)", 1, read), ("dispatch, claim, complete commits (reference ms/job ÷ 2)", 3, write),
-             ("broker hop (Redis, process to process)", 1, broker),
-             ("pipe hop to the pool child", 1, pipe), ("NOTIFY hop back to the bridge", 1, notify)]
+    parts = [
+        ("next_due read (1 round trip)", 1, read),
+        ("dispatch, claim, complete commits (reference ms/job ÷ 2)", 3, write),
+        ("broker hop (Redis, process to process)", 1, broker),
+        ("pipe hop to the pool child", 1, pipe),
+        ("NOTIFY hop back to the bridge", 1, notify),
+    ]
     floor = sum(n * ms for _, n, ms in parts)
-    print(table(["unit", "count per job", "ms each (median)", "ms per job"],
-                [[name, n, f"{ms:.3f}", f"{n * ms:.3f}"] for name, n, ms in parts]
-                + [["floor (sum)", "", "", f"{floor:.3f}"],
-                   ["SQL-only reference (2 commits + claim query)", "", "", f"{ref_ms:.3f}"]]))
-    print(f"best reachable ratio with this design: {ref_ms / floor:.2f}× the reference "
-          f"(goal 0.4×); {machine_note(m)}")
-    save("floor-quick" if args.quick else "floor",
-         {"machine": m, "rounds": rounds, "units_ms": {n: ms for n, _, ms in parts},
-          "floor_ms": floor, "reference_ms": ref_ms, "best_ratio": ref_ms / floor})
+    print(
+        table(
+            ["unit", "count per job", "ms each (median)", "ms per job"],
+            [[name, n, f"{ms:.3f}", f"{n * ms:.3f}"] for name, n, ms in parts]
+            + [
+                ["floor (sum)", "", "", f"{floor:.3f}"],
+                ["SQL-only reference (2 commits + claim query)", "", "", f"{ref_ms:.3f}"],
+            ],
+        )
+    )
+    print(
+        f"best reachable ratio with this design: {ref_ms / floor:.2f}× the reference "
+        f"(goal 0.4×); {machine_note(m)}"
+    )
+    save(
+        "floor-quick" if args.quick else "floor",
+        {
+            "machine": m,
+            "rounds": rounds,
+            "units_ms": {n: ms for n, _, ms in parts},
+            "floor_ms": floor,
+            "reference_ms": ref_ms,
+            "best_ratio": ref_ms / floor,
+        },
+    )
 
 
 if __name__ == "__main__":

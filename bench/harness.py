@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (imports follow the re-exec onto a snapshot of HEAD, on purpose)
 """Shared by the benchmark scripts: a database of their own, xtbatch processes started and
 stopped by PID, the SQL-only reference loop, waiting with a deadline, and result files.
 
@@ -21,34 +22,41 @@ def _measure_committed_code() -> str:
     chosen = os.environ.get("XTBATCH_BENCH_SRC")
     if chosen:
         return os.environ.get("XTBATCH_BENCH_COMMIT", "working tree")
-    sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
-                         capture_output=True, text=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     snapshot = Path(f"/tmp/xtbatch-bench-src/{sha[:12]}")
     if not (snapshot / "xtbatch").is_dir():
         snapshot.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(root), "archive", sha, "xtbatch", "bridge",
-                                  "tasks", "beat"], check=True, capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", sha, "xtbatch", "bridge", "tasks", "beat"],
+            check=True,
+            capture_output=True,
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
-    env = {**os.environ, "XTBATCH_BENCH_SRC": str(snapshot), "XTBATCH_BENCH_COMMIT": sha[:12],
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(snapshot),
-                                                       os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "XTBATCH_BENCH_SRC": str(snapshot),
+        "XTBATCH_BENCH_COMMIT": sha[:12],
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(snapshot), os.environ.get("PYTHONPATH")])),
+    }
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
     raise AssertionError("unreachable")
 
 
 COMMIT = _measure_committed_code()
 
-import contextlib  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import re  # noqa: E402
-import signal  # noqa: E402
-import tempfile  # noqa: E402
+import contextlib
+import json
+import platform
+import re
+import signal
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar  # noqa: E402
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql as pgsql
@@ -60,7 +68,9 @@ from xtbatch.install import install
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-SERVER_URL = os.environ.get("XTBATCH_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SERVER_URL = os.environ.get(
+    "XTBATCH_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 BROKERS = {
     "redis": os.environ.get("XTBATCH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"),
     "amqp": os.environ.get("XTBATCH_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"),
@@ -219,7 +229,9 @@ class Stack:
                 channel = conn.default_channel
                 channel.queue_delete(self.queue)
                 if BROKERS.get(self.broker, self.broker).startswith("redis"):
-                    conn.default_channel.client.delete(f"_kombu.binding.{self.queue}")
+                    conn.default_channel.client.delete(
+                        f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}"
+                    )
         except Exception as exc:  # cleanup is best effort; say so
             print(f"note: could not delete queue {self.queue}: {exc}", file=sys.stderr)
 
@@ -272,8 +284,11 @@ def children(pid: int) -> list[int]:
 def machine() -> dict[str, Any]:
     """What the figures were measured on (the load average says how shared it was)."""
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
     with psycopg.connect(SERVER_URL) as conn:
@@ -291,8 +306,10 @@ def machine() -> dict[str, Any]:
 
 def machine_note(m: dict[str, Any]) -> str:
     load = ", ".join(f"{x:.2f}" for x in m["loadavg"])
-    return (f"{m['cpus']} vCPU ({m['cpu']}), Python {m['python']}, PostgreSQL {m['postgresql']}, "
-            f"load average {load} at start, {m['when']}, code at commit {m['commit']}")
+    return (
+        f"{m['cpus']} vCPU ({m['cpu']}), Python {m['python']}, PostgreSQL {m['postgresql']}, "
+        f"load average {load} at start, {m['when']}, code at commit {m['commit']}"
+    )
 
 
 def save(name: str, data: dict[str, Any]) -> Path:
@@ -356,8 +373,7 @@ PG_BIN = Path(os.environ.get("XTBATCH_BENCH_PG_BIN", "/usr/lib/postgresql/15/bin
 
 
 @contextlib.contextmanager
-def private_server(port: int = 54329, *, log_statements: bool = True
-                   ) -> Iterator[tuple[str, Path]]:
+def private_server(port: int = 54329, *, log_statements: bool = True) -> Iterator[tuple[str, Path]]:
     """A throw-away PostgreSQL 15 server (initdb + pg_ctl in a temp dir, on its own port)
     with pg_stat_statements preloaded and every statement and connection logged; yields
     (server URL, log file). The shared server is never reconfigured or restarted."""
@@ -371,11 +387,13 @@ def private_server(port: int = 54329, *, log_statements: bool = True
         as_owner = ["runuser", "-u", "postgres", "--"]
     run = lambda *cmd: subprocess.run([*as_owner, *cmd], check=True, capture_output=True)  # noqa: E731
     run(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
-               "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top "
-               f"-c log_statement={'all' if log_statements else 'none'} "
-               "-c log_connections=on -c log_disconnections=on "
-               "-c log_line_prefix='%m|%p|%d|%a|' -c fsync=off -c autovacuum=off")
+    options = (
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
+        "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top "
+        f"-c log_statement={'all' if log_statements else 'none'} "
+        "-c log_connections=on -c log_disconnections=on "
+        "-c log_line_prefix='%m|%p|%d|%a|' -c fsync=off -c autovacuum=off"
+    )
     run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     try:

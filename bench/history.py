@@ -1,3 +1,4 @@
+# ruff: noqa: RUF003  (× and – in tables and prose are meant)
 """History: the bridge's find-and-claim of the next due job with a small and a large history.
 
 Two databases, one with 1,000 completed jobs in xtbatch.batch and one with 1,000,000 (bulk
@@ -19,8 +20,17 @@ import uuid
 from typing import Any
 
 from harness import (
-    bench_database, connect, machine, machine_note, one, percentile, query, save, table,
+    bench_database,
+    connect,
+    machine,
+    machine_note,
+    one,
+    percentile,
+    query,
+    save,
+    table,
 )
+
 from xtbatch import sql as xsql
 
 GOAL = 1.3
@@ -41,8 +51,9 @@ def iteration(conn: Any) -> float:
     next_due, dispatch = xsql.query("next_due"), xsql.query("dispatch")
     t0 = time.perf_counter()
     due = conn.execute(next_due).fetchone()
-    attempt = conn.execute(dispatch, {"batch_id": due["batch_id"], "task_id": str(uuid.uuid4()),
-                                      "bridge": "bench"}).fetchone()
+    attempt = conn.execute(
+        dispatch, {"batch_id": due["batch_id"], "task_id": str(uuid.uuid4()), "bridge": "bench"}
+    ).fetchone()
     elapsed = time.perf_counter() - t0
     conn.execute(query("finish_attempt"), {"attempt_id": attempt["attempt_id"]})
     return elapsed
@@ -81,21 +92,50 @@ def main() -> None:
         info = {k: one(c, "table_size") for k, c in conns.items()}
     med = {k: statistics.median(v) for k, v in times.items()}
     ratio = med["large"] / med["small"]
-    print(table(
-        ["history rows", "table size", "due-index size", "iterations", "median ms", "p90 ms",
-         "p99 ms"],
-        [[f"{sizes[k]:,}", info[k]["size"], info[k]["due_index"], len(times[k]),
-          f"{med[k]:.3f}", f"{percentile(times[k], 0.9):.3f}", f"{percentile(times[k], 0.99):.3f}"]
-         for k in sizes],
-    ))
-    print(f"ratio large/small (medians) = {ratio:.2f} (goal ≤ {GOAL}: "
-          f"{'pass' if ratio <= GOAL else 'FAIL'})")
+    print(
+        table(
+            [
+                "history rows",
+                "table size",
+                "due-index size",
+                "iterations",
+                "median ms",
+                "p90 ms",
+                "p99 ms",
+            ],
+            [
+                [
+                    f"{sizes[k]:,}",
+                    info[k]["size"],
+                    info[k]["due_index"],
+                    len(times[k]),
+                    f"{med[k]:.3f}",
+                    f"{percentile(times[k], 0.9):.3f}",
+                    f"{percentile(times[k], 0.99):.3f}",
+                ]
+                for k in sizes
+            ],
+        )
+    )
+    print(
+        f"ratio large/small (medians) = {ratio:.2f} (goal ≤ {GOAL}: "
+        f"{'pass' if ratio <= GOAL else 'FAIL'})"
+    )
     for k, plan in plans.items():
         print(f"\nEXPLAIN (ANALYZE, BUFFERS) next_due, {sizes[k]:,} history rows:\n{plan}")
     print(machine_note(m))
-    save("history-quick" if args.quick else "history",
-         {"machine": m, "sizes": sizes, "median_ms": med, "ratio": ratio, "plans": plans,
-          "p90_ms": {k: percentile(v, 0.9) for k, v in times.items()}, "tables": info})
+    save(
+        "history-quick" if args.quick else "history",
+        {
+            "machine": m,
+            "sizes": sizes,
+            "median_ms": med,
+            "ratio": ratio,
+            "plans": plans,
+            "p90_ms": {k: percentile(v, 0.9) for k, v in times.items()},
+            "tables": info,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF003  (× and – in tables and prose are meant)
 """Idle cost: the statements an idle bridge and worker send to PostgreSQL, per minute.
 
 Runs on a private, throw-away PostgreSQL 15 server (initdb + pg_ctl on another port, never
@@ -17,12 +18,19 @@ import collections
 import re
 import time
 
-from psycopg.conninfo import conninfo_to_dict
-
 from harness import (
-    bench_database, connect, machine, machine_note, one, private_server, query, save, stack,
+    bench_database,
+    connect,
+    machine,
+    machine_note,
+    one,
+    private_server,
+    query,
+    save,
+    stack,
     table,
 )
+from psycopg.conninfo import conninfo_to_dict
 
 SETTLE = 15.0
 HEARTBEAT = 30.0
@@ -43,8 +51,7 @@ def count_log(text: str, dbname: str) -> dict[str, collections.Counter[str]]:
             continue
         msg = m["msg"]
         if msg.startswith("statement:") or msg.startswith("execute "):
-            sql = msg.split(":", 1)[1].strip() if msg.startswith("statement:") else \
-                msg.split(":", 1)[1].strip()
+            sql = msg.split(":", 1)[1].strip()
             found[role(m["app"])][" ".join(sql.split())[:70]] += 1
         elif msg.startswith("connection authorized"):
             app = re.search(r"application_name=(\S+)", msg)
@@ -81,26 +88,62 @@ def main() -> None:
     connections = sum(c["(new connection)"] for c in logged.values())
     heartbeats = sum(n for c in logged.values() for k, n in c.items() if HEARTBEAT_SQL in k)
     beyond = (statements - heartbeats) / minutes
-    rows = [[r, k, n, f"{n / minutes:.2f}"] for r, c in sorted(logged.items())
-            for k, n in c.most_common()]
-    print(table(["session role", "statement (log_statement)", "count", "per minute"], rows or
-                [["—", "(nothing)", 0, "0"]]))
-    print(table(["window", "statements", "per minute", "heartbeats /min (documented 2)",
-                 "beyond heartbeat /min", "new connections /min",
-                 "transactions (pg_stat_database) /min", "goal", "result"],
-                [[f"{minutes:g} min", statements, f"{statements / minutes:.2f}",
-                  f"{heartbeats / minutes:.2f}", f"{beyond:.2f}", f"{connections / minutes:.2f}",
-                  f"{(x1 - x0) / minutes:.2f}", "≤ 1 beyond heartbeat",
-                  "pass" if beyond <= 1 and alive else "FAIL"]]))
+    rows = [
+        [r, k, n, f"{n / minutes:.2f}"]
+        for r, c in sorted(logged.items())
+        for k, n in c.most_common()
+    ]
+    print(
+        table(
+            ["session role", "statement (log_statement)", "count", "per minute"],
+            rows or [["—", "(nothing)", 0, "0"]],
+        )
+    )
+    print(
+        table(
+            [
+                "window",
+                "statements",
+                "per minute",
+                "heartbeats /min (documented 2)",
+                "beyond heartbeat /min",
+                "new connections /min",
+                "transactions (pg_stat_database) /min",
+                "goal",
+                "result",
+            ],
+            [
+                [
+                    f"{minutes:g} min",
+                    statements,
+                    f"{statements / minutes:.2f}",
+                    f"{heartbeats / minutes:.2f}",
+                    f"{beyond:.2f}",
+                    f"{connections / minutes:.2f}",
+                    f"{(x1 - x0) / minutes:.2f}",
+                    "≤ 1 beyond heartbeat",
+                    "pass" if beyond <= 1 and alive else "FAIL",
+                ]
+            ],
+        )
+    )
     print("pg_stat_statements (calls, query):")
     for c in calls:
         print(f"  {c['calls']:5d}  {' '.join(c['query'].split())[:100]}")
     print(machine_note(m))
-    save("idle-quick" if args.quick else "idle",
-         {"machine": m, "minutes": minutes, "statements": statements, "connections": connections,
-          "xacts": x1 - x0, "beyond_per_minute": beyond,
-          "by_role": {r: dict(c) for r, c in logged.items()},
-          "pg_stat_statements": [dict(c) for c in calls]})
+    save(
+        "idle-quick" if args.quick else "idle",
+        {
+            "machine": m,
+            "minutes": minutes,
+            "statements": statements,
+            "connections": connections,
+            "xacts": x1 - x0,
+            "beyond_per_minute": beyond,
+            "by_role": {r: dict(c) for r, c in logged.items()},
+            "pg_stat_statements": [dict(c) for c in calls],
+        },
+    )
 
 
 if __name__ == "__main__":

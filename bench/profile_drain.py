@@ -23,12 +23,23 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness import (
+    RESULTS,
+    bench_database,
+    children,
+    connect,
+    drain,
+    machine,
+    machine_note,
+    one,
+    private_server,
+    query,
+    save,
+    stack,
+    table,
+)
 from psycopg.conninfo import conninfo_to_dict
 
-from harness import (
-    RESULTS, bench_database, children, connect, drain, machine, machine_note, one,
-    private_server, query, save, stack, table,
-)
 from xtbatch import embedded
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
@@ -52,14 +63,16 @@ def aggregate(path: Path, top: int) -> list[tuple[str, float, float]]:
             inclusive[f] += count
         if frames:
             own[frames[-1]] += count
-    rows = [(f, 100 * n / total, 100 * own[f] / total) for f, n in inclusive.most_common()
-            if n < 0.99 * total or own[f]]
+    rows = [
+        (f, 100 * n / total, 100 * own[f] / total)
+        for f, n in inclusive.most_common()
+        if n < 0.99 * total or own[f]
+    ]
     return rows[:top]
 
 
 def redis_stats(client: Any) -> dict[str, int]:
-    return {k.removeprefix("cmdstat_"): v["calls"]
-            for k, v in client.info("commandstats").items()}
+    return {k.removeprefix("cmdstat_"): v["calls"] for k, v in client.info("commandstats").items()}
 
 
 def main() -> None:
@@ -73,30 +86,53 @@ def main() -> None:
     m = machine()
     folder = Path(tempfile.mkdtemp(prefix="xtbatch-bench-profile-"))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    with (private_server(log_statements=False) as (server, _log),
-          embedded.redis(folder / "redis") as broker,
-          bench_database(server_url=server) as url, stack(url, broker) as s,
-          connect(server) as admin):
+    with (
+        private_server(log_statements=False) as (server, _log),
+        embedded.redis(folder / "redis") as broker,
+        bench_database(server_url=server) as url,
+        stack(url, broker) as s,
+        connect(server) as admin,
+    ):
         import redis as redis_module
 
         rclient = redis_module.Redis(unix_socket_path=broker.split("://", 1)[1])
         dbname = conninfo_to_dict(url)["dbname"]
         worker, bridge = s.worker(), s.bridge()
         drain(url, 20, timeout=120)
-        pids = {"bridge": bridge.pid, "worker-main": worker.pid,
-                "worker-child": children(worker.pid)[0]}
+        pids = {
+            "bridge": bridge.pid,
+            "worker-main": worker.pid,
+            "worker-child": children(worker.pid)[0],
+        }
         one(admin, "pgss_reset")
         r0 = redis_stats(rclient)
-        spies = {name: subprocess.Popen(
-            [str(PY_SPY), "record", "--pid", str(pid), "--idle", "--rate", str(args.rate),
-             "--format", "raw", "--threads", "--output", str(RESULTS / f"profile-{name}.txt"),
-             "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            for name, pid in pids.items()}
+        spies = {
+            name: subprocess.Popen(
+                [
+                    str(PY_SPY),
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--idle",
+                    "--rate",
+                    str(args.rate),
+                    "--format",
+                    "raw",
+                    "--threads",
+                    "--output",
+                    str(RESULTS / f"profile-{name}.txt"),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for name, pid in pids.items()
+        }
         time.sleep(1)
         result = drain(url, jobs, timeout=max(300.0, jobs * 0.5))
         for spy in spies.values():
             spy.send_signal(2)  # SIGINT: py-spy writes its file and exits
-        for name, spy in spies.items():
+        for spy in spies.values():
             try:
                 spy.wait(30)
             except subprocess.TimeoutExpired:
@@ -106,14 +142,21 @@ def main() -> None:
         rclient.close()
     shutil.rmtree(folder, ignore_errors=True)
     n = result["jobs"]
-    print(f"drain: {n} jobs in {result['seconds']:.1f} s = {result['jobs_per_s']:.1f} jobs/s "
-          f"({result['ms_per_job']:.1f} ms/job) under py-spy")
-    pg_rows = [[f"{c['calls'] / n:.2f}", f"{c['ms'] / n:.3f}", " ".join(c["query"].split())[:90]]
-               for c in calls if c["calls"] >= n / 2]
+    print(
+        f"drain: {n} jobs in {result['seconds']:.1f} s = {result['jobs_per_s']:.1f} jobs/s "
+        f"({result['ms_per_job']:.1f} ms/job) under py-spy"
+    )
+    pg_rows = [
+        [f"{c['calls'] / n:.2f}", f"{c['ms'] / n:.3f}", " ".join(c["query"].split())[:90]]
+        for c in calls
+        if c["calls"] >= n / 2
+    ]
     print(table(["PostgreSQL calls/job", "server ms/job", "statement"], pg_rows))
     total_calls = sum(c["calls"] for c in calls) / n
-    print(f"all statements: {total_calls:.1f} per job, "
-          f"{sum(c['ms'] for c in calls) / n:.2f} ms server time per job")
+    print(
+        f"all statements: {total_calls:.1f} per job, "
+        f"{sum(c['ms'] for c in calls) / n:.2f} ms server time per job"
+    )
     rd = {k: r1.get(k, 0) - r0.get(k, 0) for k in r1}
     rd = {k: v for k, v in sorted(rd.items(), key=lambda kv: -kv[1]) if v}
     print(table(["Redis command", "per job"], [[k, f"{v / n:.2f}"] for k, v in rd.items()]))
@@ -126,15 +169,29 @@ def main() -> None:
             continue
         rows = aggregate(path, args.top)
         profiles[name] = rows
-        print(f"\n{name} (pid {pids[name]}), main thread, wall-clock samples, "
-              f"top {args.top} by inclusive %:")
-        print(table(["inclusive %", "self %", "function (file)"],
-                    [[f"{i:.1f}", f"{o:.1f}", f] for f, i, o in rows]))
+        print(
+            f"\n{name} (pid {pids[name]}), main thread, wall-clock samples, "
+            f"top {args.top} by inclusive %:"
+        )
+        print(
+            table(
+                ["inclusive %", "self %", "function (file)"],
+                [[f"{i:.1f}", f"{o:.1f}", f] for f, i, o in rows],
+            )
+        )
     print(machine_note(m))
-    save("profile-quick" if args.quick else "profile",
-         {"machine": m, "drain": result, "pg_per_job": [
-             {"calls": c["calls"] / n, "ms": c["ms"] / n, "query": c["query"]} for c in calls],
-          "redis_per_job": {k: v / n for k, v in rd.items()}, "profiles": profiles})
+    save(
+        "profile-quick" if args.quick else "profile",
+        {
+            "machine": m,
+            "drain": result,
+            "pg_per_job": [
+                {"calls": c["calls"] / n, "ms": c["ms"] / n, "query": c["query"]} for c in calls
+            ],
+            "redis_per_job": {k: v / n for k, v in rd.items()},
+            "profiles": profiles,
+        },
+    )
 
 
 if __name__ == "__main__":

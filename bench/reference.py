@@ -1,3 +1,4 @@
+# ruff: noqa: RUF003  (× and – in tables and prose are meant)
 """The physical limit: claim and complete due jobs in SQL alone, no broker, no worker.
 
 One ``UPDATE … FOR UPDATE SKIP LOCKED`` to start and one ``UPDATE`` to finish per job, each
@@ -34,12 +35,20 @@ def main() -> None:
     m = machine()
     runs = measure(jobs, args.repeat)
     rates = [r["jobs_per_s"] for r in runs]
-    print(table(["run", "jobs", "seconds", "jobs/s"],
-                [[i + 1, r["jobs"], f"{r['seconds']:.2f}", f"{r['jobs_per_s']:.0f}"]
-                 for i, r in enumerate(runs)]))
+    print(
+        table(
+            ["run", "jobs", "seconds", "jobs/s"],
+            [
+                [i + 1, r["jobs"], f"{r['seconds']:.2f}", f"{r['jobs_per_s']:.0f}"]
+                for i, r in enumerate(runs)
+            ],
+        )
+    )
     print(f"median {statistics.median(rates):.0f} jobs/s; {machine_note(m)}")
-    save("reference", {"machine": m, "jobs": jobs, "runs": runs,
-                       "median_jobs_per_s": statistics.median(rates)})
+    save(
+        "reference",
+        {"machine": m, "jobs": jobs, "runs": runs, "median_jobs_per_s": statistics.median(rates)},
+    )
 
 
 if __name__ == "__main__":

@@ -19,13 +19,17 @@ ORDER = ("reference", "floor", "history", "latency", "drain", "memory", "idle", 
 
 
 def snapshot() -> tuple[str, Path]:
-    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], check=True,
-                         capture_output=True, text=True).stdout.strip()[:12]
+    sha = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()[:12]
     folder = Path(f"/tmp/xtbatch-bench-src/{sha}")
     if not (folder / "xtbatch").is_dir():
         folder.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha, "xtbatch", "bridge",
-                                  "tasks", "beat"], check=True, capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", sha, "xtbatch", "bridge", "tasks", "beat"],
+            check=True,
+            capture_output=True,
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return sha, folder
 
@@ -36,13 +40,21 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(ORDER))
     args = parser.parse_args()
     sha, folder = snapshot()
-    env = {**os.environ, "XTBATCH_BENCH_SRC": str(folder), "XTBATCH_BENCH_COMMIT": sha,
-           "PYTHONPATH": str(folder)}
+    env = {
+        **os.environ,
+        "XTBATCH_BENCH_SRC": str(folder),
+        "XTBATCH_BENCH_COMMIT": sha,
+        "PYTHONPATH": str(folder),
+    }
     failed = []
     for name in [n for n in ORDER if n in args.only.split(",")]:
         print(f"\n## {name} (commit {sha})\n", flush=True)
         t0 = time.monotonic()
-        cmd = [sys.executable, str(ROOT / "bench" / f"{name}.py"), *(["--quick"] if args.quick else [])]
+        cmd = [
+            sys.executable,
+            str(ROOT / "bench" / f"{name}.py"),
+            *(["--quick"] if args.quick else []),
+        ]
         rc = subprocess.run(cmd, env=env).returncode
         print(f"\n({name}: exit {rc}, {time.monotonic() - t0:.0f} s)", flush=True)
         if rc:
