@@ -46,7 +46,7 @@ def main() -> None:
     )
     print(f"median {statistics.median(rates):.0f} jobs/s; {machine_note(m)}")
     save(
-        "reference",
+        "reference-quick" if args.quick else "reference",
         {"machine": m, "jobs": jobs, "runs": runs, "median_jobs_per_s": statistics.median(rates)},
     )
 
