@@ -100,10 +100,9 @@ def finish(task_id: str, batch_id: int, exitstatus: str) -> None:
     """Notify the submitter, then write the outcome; a failed notification is added to the
     exit status, so the row is final the moment batch_completed appears."""
     with resources.pool().connection() as conn:
-        attempt = db.fetch_one(conn, "attempt_by_task", {"task_id": task_id})
-        row = db.fetch_one(conn, "job", {"batch_id": batch_id})
+        row = db.fetch_one(conn, "finish_context", {"task_id": task_id})
         succeeded = not exitstatus
-        if attempt is not None and attempt["state"] == "running" and row is not None:
+        if row is not None and row["attempt_state"] == "running" and row["batch_id"]:
             problem = notify.notify(conn, resources.settings(), Job.from_row(row), exitstatus)
             if problem:
                 exitstatus = f"{exitstatus}\n{problem}" if exitstatus else problem

@@ -31,12 +31,15 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tasks.context import JobContext
 from tasks.runner import job_kind
 from xtbatch import mail, notify
 from xtbatch.errors import JobFailed, NotificationFailed
-from xtbatch.report import RenderedReport, render_report
+
+if TYPE_CHECKING:
+    from xtbatch.report import RenderedReport
 
 # Characters Windows or POSIX refuse in a file name, and control characters.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
@@ -84,6 +87,9 @@ def save_pdf(folder: Path, name: str, pdf: bytes) -> Path:
 
 def _render(ctx: JobContext, report_name: str) -> RenderedReport:
     try:
+        # Imported here: reportlab and Pillow cost every worker ~9.5 MB; only RunReport needs them.
+        from xtbatch.report import render_report
+
         return render_report(ctx.conn, report_name, ctx.params)
     except JobFailed:
         # The heartbeat cancels the running query when the ERP cancels the job; say that,

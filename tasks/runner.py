@@ -199,7 +199,6 @@ def _run_kind(
     if row is None:
         raise JobInterrupted("The job was cancelled before it started.")
     job = Job.from_row(row)
-    user = str(db.scalar(conn, "current_user_info") or "")
     adapter = logging.LoggerAdapter(log, {"batch_id": batch_id, "kind": policy.name})
 
     def report_progress(done: int, total: int, what: str) -> None:
@@ -235,6 +234,7 @@ def _run_kind(
             f"Stopped: the job ran longer than its time limit ({policy.soft_time_limit} s)."
         ) from None
     except psycopg.errors.InsufficientPrivilege as exc:
+        user = str(db.scalar(conn, "current_user_info") or "")
         raise privileges.explain(exc, conn, user) from None
     except psycopg.errors.UndefinedFunction as exc:
         raise FunctionMissing(

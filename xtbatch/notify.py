@@ -34,6 +34,18 @@ def summary(job: Job, exitstatus: str) -> tuple[str, str]:
     return f"{what} completed", f"{what} completed successfully."
 
 
+_MESSAGING: dict[str, Row] = {}
+
+
+def _messaging(conn: psycopg.Connection[Row]) -> Row:
+    """What this database has for system messages; asked once per database and process
+    (installing xTuple's messages later needs a worker restart to be seen)."""
+    key = conn.info.dsn
+    if key not in _MESSAGING:
+        _MESSAGING[key] = db.fetch_one(conn, "has_post_message") or {}
+    return _MESSAGING[key]
+
+
 def post_message(conn: psycopg.Connection[Row], username: str, text: str) -> None:
     """Post an xTuple system message, through postMessage where the database has it.
 
@@ -41,12 +53,13 @@ def post_message(conn: psycopg.Connection[Row], username: str, text: str) -> Non
         NotificationFailed: the database has neither postMessage nor the msg tables, or
             posting failed.
     """
-    found = db.fetch_one(conn, "has_post_message") or {}
+    found = _messaging(conn)
     try:
+        if found.get("present"):  # one statement: its own transaction
+            db.execute(conn, "post_message", {"username": username, "text": text})
+            return
         with conn.transaction():
-            if found.get("present"):
-                db.execute(conn, "post_message", {"username": username, "text": text})
-            elif found.get("tables"):
+            if found.get("tables"):
                 db.execute(conn, "post_message_rows", {"username": username, "text": text})
                 db.execute(conn, "notify_message_posted")
             else:

@@ -289,3 +289,10 @@ SELECT count(*) AS due,
        EXTRACT(EPOCH FROM localtimestamp - min(batch_scheduled))::float8 AS oldest_age
   FROM xtbatch.batch
  WHERE batch_started IS NULL AND (batch_scheduled <= localtimestamp OR batch_scheduled IS NULL);
+
+-- name: finish_context
+-- The attempt's state and its job's row (NULL columns when the row is gone), in one trip.
+SELECT a.state AS attempt_state, b.*
+  FROM xtbatch_mgr.attempt a
+  LEFT JOIN xtbatch.batch b ON b.batch_id = a.batch_id
+ WHERE a.task_id = %(task_id)s;
