@@ -43,30 +43,23 @@ class Dispatcher:
         self.name = application_name("bridge")
 
     def step(self) -> Step:
-        """Handle the job in flight, or dispatch the next due one."""
-        active = db.fetch_one(self.conn, "active_attempt")
-        if active is not None:
-            return self._watch(active)
-        due = db.fetch_one(self.conn, "next_due")
-        if due is not None:
-            return self._dispatch(due)
-        seconds = db.scalar(self.conn, "seconds_to_next")
+        """Handle the job in flight, or dispatch the next due one (one round trip)."""
+        task_id = str(uuid.uuid4())
+        row = db.fetch_one(self.conn, "dispatch_next", {"task_id": task_id, "bridge": self.name})
+        assert row is not None
+        if row["outcome"] == "active":
+            return self._watch(row)
+        if row["outcome"] == "raced":  # cancelled or taken in between: look again
+            return Step(sleep=0)
+        if row["outcome"] == "dispatched":
+            return self._dispatched(row)
+        seconds = row["seconds_to_next"]
         limit = self.settings.keepalive_seconds
         return Step(sleep=limit if seconds is None else min(max(seconds, 0.0), limit))
 
-    def _dispatch(self, due: Row) -> Step:
-        task_id = str(uuid.uuid4())
-        attempt_id = db.scalar(
-            self.conn,
-            "dispatch",
-            {
-                "batch_id": due["batch_id"],
-                "task_id": task_id,
-                "bridge": self.name,
-            },
-        )
-        if attempt_id is None:  # cancelled or claimed in between: look again
-            return Step(sleep=0)
+    def _dispatched(self, due: Row) -> Step:
+        """The dispatch is recorded (and committed): now publish it."""
+        task_id = str(due["task_id"])
         self.send(task_id, due["batch_id"], due["batch_action"], due["batch_user"])
         self.metrics.on_dispatch(due["batch_id"], due["batch_action"], due["due_for"])
         log.info(

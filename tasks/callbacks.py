@@ -24,7 +24,7 @@ from celery.exceptions import TimeLimitExceeded
 from tasks import resources
 from xtbatch import db, notify
 from xtbatch.celeryapp import app
-from xtbatch.errors import DatabaseLost, JobFailed, XtbatchError
+from xtbatch.errors import DatabaseLost, DatabaseUnavailable, JobFailed, XtbatchError
 from xtbatch.jobs import Job
 from xtbatch.kinds import policy
 from xtbatch.recovery import end_interrupted, now_text
@@ -80,14 +80,14 @@ def _interrupted(task_id: str, batch_id: int, kind: str, exc: BaseException) -> 
         f"at {now_text()} ({exc})."
     )
     try:
-        with resources.pool().connection() as conn:
-            row = db.fetch_one(conn, "attempt_by_task", {"task_id": task_id})
-            if row is None or row["state"] != "running":
-                return
-            end_interrupted(
-                conn, attempt_id=row["attempt_id"], batch_id=batch_id, kind=kind, reason=reason
-            )
-    except psycopg.OperationalError:
+        conn = resources.control.get()
+        row = db.fetch_one(conn, "attempt_by_task", {"task_id": task_id})
+        if row is None or row["state"] != "running":
+            return
+        end_interrupted(
+            conn, attempt_id=row["attempt_id"], batch_id=batch_id, kind=kind, reason=reason
+        )
+    except (psycopg.OperationalError, DatabaseUnavailable):
         # Still no database: the bridge ends the attempt when its heartbeat is stale.
         log.warning(
             "batch job %s: interruption not recorded (database unavailable)",
@@ -99,24 +99,15 @@ def _interrupted(task_id: str, batch_id: int, kind: str, exc: BaseException) -> 
 def finish(task_id: str, batch_id: int, exitstatus: str) -> None:
     """Notify the submitter, then write the outcome; a failed notification is added to the
     exit status, so the row is final the moment batch_completed appears."""
-    with resources.pool().connection() as conn:
-        row = db.fetch_one(conn, "finish_context", {"task_id": task_id})
-        succeeded = not exitstatus
-        if row is not None and row["attempt_state"] == "running" and row["batch_id"]:
-            problem = notify.notify(conn, resources.settings(), Job.from_row(row), exitstatus)
-            if problem:
-                exitstatus = f"{exitstatus}\n{problem}" if exitstatus else problem
-        outcome = str(
-            db.scalar(
-                conn,
-                "complete",
-                {
-                    "task_id": task_id,
-                    "exitstatus": exitstatus,
-                    "succeeded": succeeded,
-                },
-            )
-        )
+    conn = resources.control.get()
+    row = db.fetch_one(conn, "finish_context", {"task_id": task_id})
+    succeeded = not exitstatus
+    if row is not None and row["attempt_state"] == "running" and row["batch_id"]:
+        problem = notify.notify(conn, resources.settings(), Job.from_row(row), exitstatus)
+        if problem:
+            exitstatus = f"{exitstatus}\n{problem}" if exitstatus else problem
+    params = {"task_id": task_id, "exitstatus": exitstatus, "succeeded": succeeded}
+    outcome = str(db.scalar(conn, "complete", params))
     extra = {"batch_id": batch_id, "task_id": task_id, "outcome": outcome}
     if outcome != "completed":
         log.warning(

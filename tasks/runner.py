@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from xtbatch.celeryapp import app
 from xtbatch.db import Row
 from xtbatch.errors import (
     DatabaseLost,
+    DatabaseUnavailable,
     FunctionMissing,
     JobFailed,
     JobInterrupted,
@@ -66,27 +68,35 @@ def job_kind(name: str) -> Callable[[KindFn], KindFn]:
 
 
 class Heartbeat(threading.Thread):
-    """Writes the attempt's heartbeat; notices when the ERP cancelled the job."""
+    """One per process: writes the heartbeat of the job it watches, and notices when the ERP
+    cancelled that job (its row is gone) or the bridge ended its attempt."""
 
-    def __init__(
-        self,
-        conn: psycopg.Connection[Row],
-        job_conn: psycopg.Connection[Row],
-        task_id: str,
-        interval: float,
-        cancelled: threading.Event,
-    ) -> None:
-        super().__init__(name=f"heartbeat-{task_id}", daemon=True)
-        self.conn, self.job_conn, self.task_id = conn, job_conn, task_id
-        self.interval, self.cancelled = interval, cancelled
-        self.stopping = threading.Event()
+    def __init__(self, interval: float) -> None:
+        super().__init__(name="job-heartbeat", daemon=True)
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.task_id: str | None = None
+        self.cancelled = threading.Event()
+
+    def watch(self, task_id: str, cancelled: threading.Event) -> None:
+        with self.lock:
+            self.task_id, self.cancelled = task_id, cancelled
+
+    def unwatch(self) -> None:
+        with self.lock:
+            self.task_id = None
 
     def run(self) -> None:
         failing = False
-        while not self.stopping.wait(self.interval):
+        while True:
+            time.sleep(self.interval)
+            with self.lock:
+                task_id, cancelled = self.task_id, self.cancelled
+            if task_id is None:
+                continue
             try:
-                row = db.fetch_one(self.conn, "job_heartbeat", {"task_id": self.task_id})
-            except psycopg.Error as exc:
+                row = db.fetch_one(resources.control.get(), "job_heartbeat", {"task_id": task_id})
+            except Exception as exc:  # psycopg or DatabaseUnavailable: keep beating
                 if not failing:  # once per outage, not once per beat
                     log.warning(
                         "job heartbeat failed: %s",
@@ -96,33 +106,44 @@ class Heartbeat(threading.Thread):
                 failing = True
                 continue
             failing = False
-            if row is None or row["row_present"] is False:
+            if (row is None or row["row_present"] is False) and self.task_id == task_id:
                 log.warning(
                     "batch job cancelled while it ran; stopping it",
-                    extra={"action": "job.cancelled", "task_id": self.task_id},
+                    extra={"action": "job.cancelled", "task_id": task_id},
                 )
-                self.cancelled.set()
-                self.job_conn.cancel_safe()
-                return
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=5)
+                cancelled.set()
+                with contextlib.suppress(Exception):
+                    resources.job.get().cancel_safe()
+                self.unwatch()
 
 
-def _claim(task_id: str) -> str:
-    with resources.pool().connection() as conn:
-        return str(
-            db.scalar(
-                conn,
-                "claim",
-                {
-                    "task_id": task_id,
-                    "worker": resources.worker_name(),
-                    "pid": os.getpid(),
-                },
-            )
-        )
+_heartbeat: Heartbeat | None = None
+_heartbeat_pid = 0
+
+
+def heartbeat() -> Heartbeat:
+    """This process's heartbeat thread, started on first use."""
+    global _heartbeat, _heartbeat_pid
+    if _heartbeat is None or _heartbeat_pid != os.getpid():
+        _heartbeat = Heartbeat(resources.settings().heartbeat_seconds)
+        _heartbeat.start()
+        _heartbeat_pid = os.getpid()
+    return _heartbeat
+
+
+def _claim(task_id: str) -> Row:
+    """Claim and guard the job; one retry on a fresh session after a database restart."""
+    params = {
+        "task_id": task_id,
+        "worker": resources.worker_name(),
+        "pid": os.getpid(),
+        "guard_class": GUARD_LOCK_CLASS,
+    }
+    try:
+        row = db.fetch_one(resources.control.get(), "claim", params)
+    except psycopg.OperationalError:
+        row = db.fetch_one(resources.control.get(), "claim", params)
+    return row or {"result": "unknown", "guarded": None}
 
 
 def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, Any]:
@@ -130,54 +151,48 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
     task_id = str(task.request.id)
     extra = {"batch_id": batch_id, "kind": policy.name, "task_id": task_id}
     try:
-        claimed = _claim(task_id)
-    except psycopg.OperationalError as exc:
+        claim = _claim(task_id)
+    except (psycopg.OperationalError, DatabaseUnavailable) as exc:
         # Nothing ran and nothing was claimed: the bridge sends the job again once the
         # database is back and a worker's heartbeat is fresh.
-        claimed = f"database unavailable: {db.first_line(exc)}"
-    if claimed != "claimed":
+        claim = {"result": f"database unavailable: {db.first_line(exc)}", "guarded": None}
+    if claim["result"] != "claimed":
         log.warning(
             "batch job %s not run: this delivery is not its current dispatch (%s)",
             batch_id,
-            claimed,
+            claim["result"],
             extra={"action": "job.skipped", **extra},
         )
-        return {"batch_id": batch_id, "task_id": task_id, "skipped": claimed}
-    settings = resources.settings()
+        return {"batch_id": batch_id, "task_id": task_id, "skipped": claim["result"]}
+    if not claim["guarded"]:
+        log.error(
+            "batch job %s refused: it is still running in another session",
+            batch_id,
+            extra={"action": "job.refused", **extra},
+        )
+        raise JobFailed(
+            f"Batch job {batch_id} is still running in another session; "
+            "this run was refused so that it never runs twice at once."
+        )
+    log.info(
+        "batch job %s started (%s)", batch_id, policy.name, extra={"action": "job.started", **extra}
+    )
+    cancelled = threading.Event()
+    beat = heartbeat()
+    beat.watch(task_id, cancelled)
     try:
-        with resources.pool().connection() as guard_conn, resources.pool().connection() as conn:
-            if not db.scalar(guard_conn, "try_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id}):
-                log.error(
-                    "batch job %s refused: it is still running in another session",
-                    batch_id,
-                    extra={"action": "job.refused", **extra},
-                )
-                raise JobFailed(
-                    f"Batch job {batch_id} is still running in another session; "
-                    "this run was refused so that it never runs twice at once."
-                )
-            log.info(
-                "batch job %s started (%s)",
-                batch_id,
-                policy.name,
-                extra={"action": "job.started", **extra},
-            )
-            cancelled = threading.Event()
-            heartbeat = Heartbeat(guard_conn, conn, task_id, settings.heartbeat_seconds, cancelled)
-            heartbeat.start()
-            try:
-                summary = _run_kind(task, policy, fn, batch_id, conn, cancelled)
-            finally:
-                heartbeat.stop()
-                with contextlib.suppress(psycopg.Error):  # a lost session released it anyway
-                    db.scalar(
-                        guard_conn, "release_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id}
-                    )
-    except psycopg.OperationalError as exc:
+        summary = _run_kind(task, policy, fn, batch_id, resources.job.get(), cancelled)
+    except (psycopg.OperationalError, DatabaseUnavailable) as exc:
         raise DatabaseLost(
             f"Interrupted: the database connection was lost while the job ran "
             f"({db.first_line(exc)})."
         ) from None
+    finally:
+        beat.unwatch()
+        with contextlib.suppress(Exception):  # a lost session released it anyway
+            db.scalar(
+                resources.control.get(), "release_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id}
+            )
     log.info(
         "batch job %s succeeded%s",
         batch_id,

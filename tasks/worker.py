@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import socket
@@ -25,20 +26,18 @@ class WorkerHeartbeat(threading.Thread):
         super().__init__(name="worker-heartbeat", daemon=True)
         self.stopping = threading.Event()
         self.name_ = resources.worker_name()
+        # One connection kept open (reopened after a failure), not one per beat.
+        self.session = resources.Session("worker-heartbeat")
 
     def beat(self) -> None:
         settings = resources.settings()
-        with db.connect(settings, "worker-heartbeat") as conn:
-            db.execute(
-                conn,
-                "worker_heartbeat",
-                {
-                    "worker": self.name_,
-                    "queue": settings.queue_name,
-                    "hostname": socket.gethostname(),
-                    "pid": os.getpid(),
-                },
-            )
+        params = {
+            "worker": self.name_,
+            "queue": settings.queue_name,
+            "hostname": socket.gethostname(),
+            "pid": os.getpid(),
+        }
+        db.execute(self.session.get(), "worker_heartbeat", params)
 
     def run(self) -> None:
         interval = resources.settings().worker_heartbeat_seconds
@@ -63,10 +62,31 @@ class WorkerHeartbeat(threading.Thread):
     def stop(self) -> None:
         self.stopping.set()
         try:
-            with db.connect(resources.settings(), "worker-heartbeat") as conn:
-                db.execute(conn, "worker_gone", {"worker": self.name_})
+            db.execute(self.session.get(), "worker_gone", {"worker": self.name_})
+            self.session.close()
         except Exception as exc:
             log.warning("could not remove the worker heartbeat: %s", db.first_line(exc))
+
+
+def drop_cancelled_timers(hub: Any) -> int:
+    """Drop cancelled entries from the worker's event-loop timer; return how many.
+
+    For every job the prefork pool arms its time limits as timer entries; when the job ends
+    they are only marked cancelled and stay queued, holding their message, until their due
+    time (the soft limit: hours). Run every minute, this keeps the worker's memory bounded by
+    the last minute's jobs instead of the last soft-time-limit's (celery#5200). It relies on
+    kombu's timer keeping a heap in ``_queue`` (kombu is pinned below 6 in pyproject.toml);
+    without one it does nothing.
+    """
+    queue = getattr(getattr(hub, "timer", None), "_queue", None)
+    if not isinstance(queue, list):
+        return 0
+    kept = [item for item in queue if not getattr(item.entry, "canceled", False)]
+    dropped = len(queue) - len(kept)
+    if dropped:
+        queue[:] = kept
+        heapq.heapify(queue)
+    return dropped
 
 
 _heartbeat: WorkerHeartbeat | None = None
@@ -96,6 +116,9 @@ def _started(sender: Any = None, **_: Any) -> None:
     controller = getattr(sender, "controller", None)
     if controller is not None:
         second_sigterm_stops_at_once(controller)
+        hub = getattr(controller, "hub", None)
+        if hub is not None:
+            hub.call_repeatedly(60, drop_cancelled_timers, hub)
     _heartbeat = WorkerHeartbeat()
     _heartbeat.start()
 

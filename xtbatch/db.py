@@ -10,7 +10,6 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
 
 from xtbatch import sql
 from xtbatch.errors import DatabaseUnavailable, SchemaMissing
@@ -53,42 +52,6 @@ def connect(settings: Settings, role: str, *, autocommit: bool = True) -> psycop
         raise DatabaseUnavailable(
             f"Cannot connect to {describe(settings)}: {first_line(exc)}"
         ) from exc
-
-
-Pool = ConnectionPool[psycopg.Connection[Row]]
-
-
-def make_pool(settings: Settings, role: str, *, max_size: int = 2) -> Pool:
-    """The process's connection pool, opened and checked.
-
-    Raises:
-        DatabaseUnavailable: the pool could not get a first connection in time.
-    """
-    pool: Pool = ConnectionPool(
-        settings.database_url,
-        min_size=1,
-        max_size=max_size,
-        kwargs={
-            "autocommit": True,
-            "row_factory": dict_row,
-            "application_name": application_name(role),
-            "connect_timeout": CONNECT_TIMEOUT,
-        },
-        open=False,
-        # A connection broken by a database restart is replaced, not handed to a job.
-        check=ConnectionPool.check_connection,
-        connection_class=psycopg.Connection[Row],
-        name=f"xtbatch-{role}",
-    )
-    pool.open()
-    try:
-        pool.wait(timeout=CONNECT_TIMEOUT)
-    except Exception as exc:
-        pool.close()
-        raise DatabaseUnavailable(
-            f"Cannot connect to {describe(settings)} within {CONNECT_TIMEOUT} s"
-        ) from exc
-    return pool
 
 
 def fetch_one(conn: psycopg.Connection[Row], name: str, params: Params = None) -> Row | None:

@@ -40,27 +40,10 @@ SELECT a.application_name, a.client_addr::text AS client_addr, a.pid
    AND l.classid = 0 AND l.objid = %(key)s::bigint::oid AND l.objsubid = 1;
 
 -- name: next_due
--- The next due job: oldest batch_scheduled first, then batch_id; NULL scheduled means "now",
--- so it waits behind every job scheduled in the past. Both halves read the partial index.
+-- The next due job (the selection dispatch_next makes), with how long it has been due.
 SELECT batch_id, batch_action, batch_user,
        EXTRACT(EPOCH FROM localtimestamp - batch_scheduled)::float8 AS due_for
-  FROM ((SELECT batch_id, batch_action, batch_user, batch_scheduled, 0 AS asap
-           FROM xtbatch.batch
-          WHERE batch_started IS NULL AND batch_scheduled <= localtimestamp
-          ORDER BY batch_scheduled, batch_id LIMIT 1)
-        UNION ALL
-        (SELECT batch_id, batch_action, batch_user, batch_scheduled, 1 AS asap
-           FROM xtbatch.batch
-          WHERE batch_started IS NULL AND batch_scheduled IS NULL
-          ORDER BY batch_id LIMIT 1)) due
- ORDER BY asap, batch_scheduled, batch_id
- LIMIT 1;
-
--- name: seconds_to_next
--- Seconds until the next scheduled job, by the database's clock (NULL: none scheduled).
-SELECT EXTRACT(EPOCH FROM (min(batch_scheduled) - localtimestamp))::float8 AS seconds
-  FROM xtbatch.batch
- WHERE batch_started IS NULL AND batch_scheduled > localtimestamp;
+  FROM xtbatch_mgr.next_due();
 
 -- name: dispatch
 -- Record a dispatch before the message is sent.
@@ -134,8 +117,9 @@ ON CONFLICT (worker) DO UPDATE
 DELETE FROM xtbatch_mgr.worker WHERE worker = %(worker)s;
 
 -- name: claim
--- Claim the job of a delivered message.
-SELECT xtbatch_mgr.claim(%(task_id)s, %(worker)s, %(pid)s) AS result;
+-- Claim the job of a delivered message and take its guard lock, in one round trip.
+SELECT result, batch_id, guarded
+  FROM xtbatch_mgr.claim_guarded(%(task_id)s, %(worker)s, %(pid)s, %(guard_class)s);
 
 -- name: job_heartbeat
 -- A running job is alive; row_present is false once the ERP cancelled (deleted) the job.
@@ -205,10 +189,6 @@ SELECT has_table_privilege(to_regclass(%(name)s), 'SELECT') AS "select",
        has_table_privilege(to_regclass(%(name)s), 'INSERT') AS "insert",
        has_table_privilege(to_regclass(%(name)s), 'UPDATE') AS "update",
        has_table_privilege(to_regclass(%(name)s), 'DELETE') AS "delete";
-
--- name: try_guard
--- The per-job guard: a job runs in at most one database session at a time.
-SELECT pg_try_advisory_lock(%(cls)s::int4, %(id)s::int4) AS acquired;
 
 -- name: release_guard
 -- Release the per-job guard.
@@ -296,3 +276,7 @@ SELECT a.state AS attempt_state, b.*
   FROM xtbatch_mgr.attempt a
   LEFT JOIN xtbatch.batch b ON b.batch_id = a.batch_id
  WHERE a.task_id = %(task_id)s;
+
+-- name: dispatch_next
+-- The bridge's step in one round trip: the attempt in flight, or a new dispatch, or idle.
+SELECT * FROM xtbatch_mgr.dispatch_next(%(task_id)s, %(bridge)s);

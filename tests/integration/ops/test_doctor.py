@@ -10,6 +10,7 @@ import pytest
 from tests.integration.ops.conftest import BROKER_URL, OpsDb, Processes, base_env, wait_for, xtbatch
 from xtbatch import db
 from xtbatch.commands import doctor
+from xtbatch.install import latest_version
 from xtbatch.settings import load
 
 
@@ -50,11 +51,14 @@ def test_doctor_fails_when_schema_not_installed(ops_empty_db: OpsDb) -> None:
 
 
 def test_doctor_fails_when_schema_is_behind(ops_db: OpsDb) -> None:
-    ops_db.rows("DELETE FROM xtbatch_mgr.migration WHERE version = 3 RETURNING version")
+    latest = latest_version()
+    ops_db.rows(
+        "DELETE FROM xtbatch_mgr.migration WHERE version = %(v)s RETURNING version", {"v": latest}
+    )
     env = base_env(XTBATCH_DATABASE_URL=ops_db.url, XTBATCH_BROKER_URL=BROKER_URL)
     code, checks, output = doctor_run(env)
     assert code == 1, output
-    assert "schema version 2, this xtbatch needs 3" in checks["schema"], output
+    assert f"schema version {latest - 1}, this xtbatch needs {latest}" in checks["schema"], output
 
 
 def test_doctor_fails_on_unreachable_broker(ops_env: dict[str, str]) -> None:
