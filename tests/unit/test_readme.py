@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from xtbatch.cli import build_parser
 from beat.schedule import BEAT_VARIABLES
+from xtbatch.cli import build_parser
 from xtbatch.settings import VARIABLES
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
