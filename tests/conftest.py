@@ -6,6 +6,7 @@ uses. Each test gets its own database, cloned from a migrated template, and its 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import socket
@@ -48,22 +49,39 @@ def _tcp(url: str, default_port: int) -> bool:
     return embedded.reachable(parts.hostname or "127.0.0.1", parts.port or default_port)
 
 
+_EMBEDDED = contextlib.ExitStack()
+atexit.register(_EMBEDDED.close)
+
+
+def _start_embedded_where_needed() -> None:
+    """Start the embedded PostgreSQL and Redis the demo uses where the real ones do not
+    answer. Runs when this (root) conftest is imported, before any other test module reads
+    XTBATCH_TEST_DATABASE_URL / XTBATCH_TEST_BROKER_URL."""
+    import tempfile
+
+    global PG_URL, REDIS_URL
+    if os.environ.get("XTBATCH_TEST_EMBEDDED_STARTED"):
+        return  # a nested run (the RabbitMQ pass) inherits them
+    folder = Path(tempfile.mkdtemp(prefix="xtbatch-test-services-"))
+    if not _pg_reachable(PG_URL):
+        print(f"\nPostgreSQL not reachable at {PG_URL}: using an embedded server", file=sys.stderr)
+        PG_URL = _EMBEDDED.enter_context(embedded.postgres(folder / "pg"))
+        os.environ["XTBATCH_TEST_DATABASE_URL"] = PG_URL
+    if not _tcp(REDIS_URL, 6379):
+        print("\nRedis not reachable: using an embedded server", file=sys.stderr)
+        REDIS_URL = _EMBEDDED.enter_context(embedded.redis(folder / "redis"))
+        os.environ["XTBATCH_TEST_BROKER_URL"] = REDIS_URL
+    os.environ["XTBATCH_TEST_EMBEDDED_STARTED"] = "1"
+
+
+_start_embedded_where_needed()
+
+
 @pytest.fixture(scope="session")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def services() -> dict[str, str]:
     """URLs of the PostgreSQL server and the broker the tests use (embedded when absent)."""
-    folder = tmp_path_factory.mktemp("services")
-    with contextlib.ExitStack() as stack:
-        pg = PG_URL
-        if not _pg_reachable(pg):
-            pg = stack.enter_context(embedded.postgres(folder / "pg"))
-            print(
-                f"\nPostgreSQL not reachable at {PG_URL}: using an embedded server", file=sys.stderr
-            )
-        broker = os.environ.get("XTBATCH_BROKER_URL_UNDER_TEST") or REDIS_URL
-        if broker.startswith("redis") and not _tcp(broker, 6379):
-            broker = stack.enter_context(embedded.redis(folder / "redis"))
-            print("\nRedis not reachable: using an embedded server", file=sys.stderr)
-        yield {"database_url": pg, "broker_url": broker}
+    broker = os.environ.get("XTBATCH_BROKER_URL_UNDER_TEST") or REDIS_URL
+    return {"database_url": PG_URL, "broker_url": broker}
 
 
 def database_url(server_url: str, dbname: str) -> str:

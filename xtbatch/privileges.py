@@ -15,7 +15,7 @@ _DENIED = re.compile(
     r"view|materialized view|database|language|type|large object)\s+(?P<name>\S+)"
 )
 _OWNER = re.compile(r"must be owner of (?P<kind>[\w ]+?)\s+(?P<name>\S+)$")
-_TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+_TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "MAINTAIN")
 
 
 def _missing_table_privileges(conn: psycopg.Connection[Row], name: str) -> list[str]:

@@ -188,7 +188,10 @@ SELECT current_user AS username, rolsuper AS superuser
 SELECT has_table_privilege(to_regclass(%(name)s), 'SELECT') AS "select",
        has_table_privilege(to_regclass(%(name)s), 'INSERT') AS "insert",
        has_table_privilege(to_regclass(%(name)s), 'UPDATE') AS "update",
-       has_table_privilege(to_regclass(%(name)s), 'DELETE') AS "delete";
+       has_table_privilege(to_regclass(%(name)s), 'DELETE') AS "delete",
+       -- PostgreSQL 17 added MAINTAIN (VACUUM, ANALYZE, REINDEX) for non-owners.
+       CASE WHEN current_setting('server_version_num')::int >= 170000
+            THEN has_table_privilege(to_regclass(%(name)s), 'MAINTAIN') END AS "maintain";
 
 -- name: release_guard
 -- Release the per-job guard.

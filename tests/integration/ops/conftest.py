@@ -29,7 +29,12 @@ from tests.harness import wait_for
 SERVER_URL = os.environ.get(
     "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-BROKER_URL = "redis://127.0.0.1:6379/12"
+# db 12 of the shared Redis; the embedded one (XTBATCH_TEST_BROKER_URL) where none answers.
+BROKER_URL = (
+    os.environ["XTBATCH_TEST_BROKER_URL"]
+    if os.environ.get("XTBATCH_TEST_BROKER_URL", "").startswith("redis+socket")
+    else "redis://127.0.0.1:6379/12"
+)
 STOP_SECONDS = 15.0
 SAMPLE = Path(__file__).with_name("xtuple_sample.sql")
 
@@ -131,7 +136,7 @@ def ops_queue() -> Iterator[str]:
     """A queue name of its own on Redis db 12; its keys are deleted at the end."""
     queue = f"xtbatch.test.ops.{uuid.uuid4().hex[:10]}"
     yield queue
-    client = redis.Redis.from_url(BROKER_URL)
+    client = redis.Redis.from_url(BROKER_URL.replace("redis+socket://", "unix://"))
     try:
         keys = [queue, *client.scan_iter(match=f"*{queue}*")]  # the queue and its bindings
         client.delete(*keys)
