@@ -50,7 +50,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # start, so Flower's enable_events cannot switch them on later. The bridge's
         # task-sent event adds nothing Flower needs.
         "task_send_sent_event": False,
-        "worker_send_task_events": True,
+        "worker_send_task_events": settings.task_events,
         "worker_prefetch_multiplier": 1,
         "worker_concurrency": 1,
         "worker_pool": "prefork",
