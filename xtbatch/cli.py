@@ -72,8 +72,9 @@ def export(settings: Settings) -> None:
     """Put the effective settings in the environment, for child processes (worker, beat)."""
     import os
 
+    values = settings.as_strings()
     for var in settings_module.VARIABLES:
-        os.environ[var.env] = str(getattr(settings, var.field))
+        os.environ[var.env] = values[var.field]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

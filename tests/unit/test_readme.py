@@ -22,3 +22,11 @@ def test_every_command_is_in_the_readme() -> None:
     sub = next(a for a in parser._actions if a.dest == "command")
     for name in sub.choices:  # type: ignore[union-attr]
         assert f"xtbatch {name}" in README, name
+
+
+def test_settings_survive_a_round_trip_through_the_environment() -> None:
+    from xtbatch.settings import load
+
+    settings = load({"task_events": "off", "metrics_port": "9464"})
+    again = load(settings.as_strings())
+    assert again == settings
