@@ -32,8 +32,12 @@ def test_metrics_count_jobs_by_kind_and_outcome(xtuple_messages: Db, stack: Stac
     for batch_id in ids:
         erp.wait_done(batch_id)
     ok = '{kind="Ping",outcome="succeeded"}'
-    text = wait_for(lambda: (t := scrape(port)) and value(t, "xtbatch_jobs_ended_total", ok)
-                    == 2 and t, 10, "the metrics to count the jobs", lambda: scrape(port))
+    text = wait_for(
+        lambda: (t := scrape(port)) and value(t, "xtbatch_jobs_ended_total", ok) == 2 and t,
+        10,
+        "the metrics to count the jobs",
+        lambda: scrape(port),
+    )
     assert value(text, "xtbatch_bridge_leader") == 1
     assert value(text, "xtbatch_jobs_ended_total", '{kind="Unknown",outcome="failed"}') == 1
     assert value(text, "xtbatch_jobs_dispatched_total", '{kind="Ping"}') == 2
