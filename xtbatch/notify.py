@@ -34,14 +34,15 @@ def summary(job: Job, exitstatus: str) -> tuple[str, str]:
     return f"{what} completed", f"{what} completed successfully."
 
 
-_MESSAGING: dict[str, Row] = {}
+_MESSAGING: dict[int, Row] = {}
 
 
 def _messaging(conn: psycopg.Connection[Row]) -> Row:
-    """What this database has for system messages; asked once per database and process
-    (installing xTuple's messages later needs a worker restart to be seen)."""
-    key = conn.info.dsn
+    """What this database has for system messages; asked once per connection (a worker's
+    sessions live long; conn.info.dsn would cost more than the query it saves)."""
+    key = id(conn)
     if key not in _MESSAGING:
+        _MESSAGING.clear()  # one live connection per process asks; forget closed ones
         _MESSAGING[key] = db.fetch_one(conn, "has_post_message") or {}
     return _MESSAGING[key]
 
