@@ -183,6 +183,13 @@ class Stack:
             "XTBATCH_QUEUE": self.queue,
             "XTBATCH_LOG_FORMAT": "text",
             "XTBATCH_LOG_LEVEL": "INFO",
+            # XTBATCH_BENCH_SET_<NAME>=v runs the processes with XTBATCH_<NAME>=v, e.g.
+            # XTBATCH_BENCH_SET_TASK_EVENTS=off.
+            **{
+                "XTBATCH_" + k.removeprefix("XTBATCH_BENCH_SET_"): v
+                for k, v in os.environ.items()
+                if k.startswith("XTBATCH_BENCH_SET_")
+            },
             **self.env_extra,
         }
 
