@@ -106,9 +106,10 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         env="XTBATCH_TASK_EVENTS",
         field="task_events",
-        default="on",
-        help="Worker task events for Flower: on, or off to save about 1 ms and 4 broker "
-        "messages per job (Flower then shows workers but not tasks).",
+        default="off",
+        help="Worker task events, for Flower: set on where Flower watches (the compose stack "
+        "does); off saves about 1 ms and a broker message per job state (Flower then shows "
+        "workers but not tasks).",
     ),
     Variable(
         env="XTBATCH_METRICS_PORT",

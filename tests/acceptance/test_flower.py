@@ -86,6 +86,7 @@ def secret_env(stack: Stack, erp: Db, locked_redis: PrivateRedis) -> dict[str, s
         XTBATCH_DATABASE_URL=with_password(erp.url, DB_PASSWORD),
         XTBATCH_BROKER_URL=locked_redis.url,
         XTBATCH_SMTP_URL="",
+        XTBATCH_TASK_EVENTS="on",  # where Flower watches, its workers send task events
     )
     return stack.env
 
