@@ -157,6 +157,23 @@ def stack(stack_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
     s = Stack(env=stack_env, folder=tmp_path)
     yield s
     s.stop_all()
+    _forget_queue(stack_env["XTBATCH_BROKER_URL"], stack_env["XTBATCH_QUEUE"])
+
+
+def _forget_queue(broker_url: str, queue: str) -> None:
+    """Delete the test queue's Redis keys (kombu leaves its bindings behind)."""
+    if not broker_url.startswith("redis"):
+        return
+    import redis
+
+    client = redis.Redis.from_url(broker_url.replace("redis+socket://", "unix://"))
+    try:
+        keys = [queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"]
+        client.delete(*keys)
+    except redis.RedisError:
+        pass  # a test that stopped its private Redis
+    finally:
+        client.close()
 
 
 class Mailbox:
