@@ -150,10 +150,6 @@ SELECT batchparam_order, batchparam_name, batchparam_value, batchparam_type
 -- An xTuple metric's value, NULL when the metric table or the metric is absent.
 SELECT xtbatch_mgr.metric_text(%(name)s) AS value;
 
--- name: user_email
--- A user's email address from xTuple's user preferences, NULL when unknown.
-SELECT xtbatch_mgr.user_email(%(username)s) AS email;
-
 -- name: has_post_message
 -- Whether the database has xTuple's postMessage(text, text).
 SELECT to_regprocedure('public.postmessage(text, text)') IS NOT NULL AS present,
@@ -227,22 +223,6 @@ SELECT xtbatch.cancelBatchItem(%(batch_id)s) AS batch_id;
 -- name: reschedule
 -- Make a job due again at a time (Retry: now).
 SELECT xtbatch.rescheduleBatchItem(%(batch_id)s, %(scheduled)s) AS batch_id;
-
--- name: status_rows
--- Jobs for the status screen, in the order the xTuple Connect Console shows them.
-SELECT batch_id, batch_user, batch_action, batch_parameter, batch_scheduled, batch_started,
-       batch_completed, batch_exitstatus,
-       CASE WHEN batch_completed IS NOT NULL THEN 'Done'
-            WHEN batch_started IS NOT NULL THEN 'In-Process'
-            ELSE 'Scheduled' END AS run_status
-  FROM xtbatch.batch
- WHERE (%(user)s::text IS NULL OR batch_user = %(user)s)
-   AND (%(completed)s OR batch_completed IS NULL)
-   AND (%(kind)s::text IS NULL OR batch_action = %(kind)s)
-   AND (%(since)s::timestamp IS NULL OR COALESCE(batch_completed, batch_scheduled,
-                                                  batch_submitted) >= %(since)s)
- ORDER BY batch_scheduled NULLS LAST, batch_id
- LIMIT %(limit)s;
 
 -- name: attempts
 -- xtbatch's record of a job's attempts.

@@ -202,18 +202,3 @@ BEGIN
     RETURN _value;
 END;
 $$;
-
-CREATE FUNCTION xtbatch_mgr.user_email(p_username text)
-RETURNS text LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    _value text;
-BEGIN
-    IF to_regclass('public.usrpref') IS NULL THEN
-        RETURN NULL;
-    END IF;
-    EXECUTE 'SELECT usrpref_value FROM public.usrpref '
-            'WHERE usrpref_username = $1 AND usrpref_name = ''email'' LIMIT 1'
-       INTO _value USING p_username;
-    RETURN _value;
-END;
-$$;
