@@ -139,9 +139,8 @@ def parse_element(element: ET.Element) -> Element | None:
     """Parse one band element; None (with a warning) when unknown or incomplete."""
     parser = _PARSERS.get(element.tag)
     if parser is None:
-        what = "unsupported" if element.tag in ("graph", "crosstab") else "unknown"
         log.warning(
-            "Skipping %s report element <%s>", what, element.tag, extra={"action": "report_parse"}
+            "Skipping unknown report element <%s>", element.tag, extra={"action": "report_parse"}
         )
         return None
     parsed = parser(element)

@@ -1,4 +1,11 @@
-"""Draw a laid-out report as PDF with reportlab."""
+"""Draw a laid-out report as PDF with reportlab, as OpenRPT's print renderer draws it.
+
+From ``renderer/orprintrender.cpp`` and Qt's defaults there: a line's or rectangle's
+``<weight>`` is a pen width in 1/100 inch (weight 2 is 1.44 pt), with Qt's default square caps
+and bevel joins; text is drawn in its rectangle and clipped to it (``QPainter::drawText``
+clips to the rectangle unless told not to), so a value wider than its column is cut at the
+column's edge instead of running over the next one.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +35,8 @@ from xtbatch.report.shapes import (
 
 POINTS = 0.72  # points per 1/100 inch
 MIN_STROKE = 0.5  # points: OpenRPT's weight 0 is the thinnest line the device draws
+SQUARE_CAP = 2  # PDF line cap 2: projecting square, Qt's default (Qt::SquareCap)
+BEVEL_JOIN = 2  # PDF line join 2: bevel, Qt's default (Qt::BevelJoin)
 
 
 def render(definition: ReportDefinition, data: ReportData, *, strict_fonts: bool = False) -> bytes:
@@ -55,6 +64,8 @@ def draw(document: Document) -> bytes:
     canvas.setCreator("xtbatch")
     painter = _Painter(canvas=canvas, height=document.height * POINTS)
     for page in document.pages:
+        canvas.setLineCap(SQUARE_CAP)
+        canvas.setLineJoin(BEVEL_JOIN)
         for shape in page:
             painter.draw(shape)
         canvas.showPage()
@@ -76,12 +87,12 @@ class _Painter:
         if isinstance(shape, TextBox):
             self.text(shape)
         elif isinstance(shape, LineShape):
-            self.canvas.setLineWidth(max(shape.weight, MIN_STROKE))
+            self.canvas.setLineWidth(stroke_width(shape.weight))
             self.canvas.line(
                 shape.x1 * POINTS, self.y(shape.y1), shape.x2 * POINTS, self.y(shape.y2)
             )
         elif isinstance(shape, BoxShape):
-            self.canvas.setLineWidth(max(shape.weight, MIN_STROKE))
+            self.canvas.setLineWidth(stroke_width(shape.weight))
             self.canvas.rect(
                 shape.x * POINTS,
                 self.y(shape.y + shape.height),
@@ -108,18 +119,31 @@ class _Painter:
             top += (box.height * POINTS - block) / 2
         elif box.align.vertical == "bottom":
             top += box.height * POINTS - block
+        widths = [text_width(line, box.font, box.size) for line in lines]
+        clip = max(widths) > box.width or block > box.height * POINTS
+        if clip:
+            # Only text that overflows its rectangle is clipped, as Qt does: a clip per box
+            # would cost every one of them a graphics state.
+            self.canvas.saveState()
+            path = self.canvas.beginPath()
+            path.rect(
+                box.x * POINTS, self.y(box.y + box.height), box.width * POINTS, box.height * POINTS
+            )
+            self.canvas.clipPath(path, stroke=0, fill=0)
         self.canvas.setFont(box.font, box.size)
-        for number, line in enumerate(lines):
+        for number, (line, width) in enumerate(zip(lines, widths, strict=True)):
             # Centre the glyphs in their line: the baseline sits below the ascent.
             baseline = top + number * leading + (leading - ascent + descent) / 2 + ascent
-            self.line_of_text(box, line, self.height - baseline)
+            self.line_of_text(box, line, width, self.height - baseline)
+        if clip:
+            self.canvas.restoreState()
 
-    def line_of_text(self, box: TextBox, line: str, y: float) -> None:
+    def line_of_text(self, box: TextBox, line: str, width: float, y: float) -> None:
         x = box.x * POINTS
         if box.align.horizontal == "hcenter":
-            x += (box.width - text_width(line, box.font, box.size)) * POINTS / 2
+            x += (box.width - width) * POINTS / 2
         elif box.align.horizontal == "right":
-            x += (box.width - text_width(line, box.font, box.size)) * POINTS
+            x += (box.width - width) * POINTS
         self.canvas.drawString(x, y, line)
 
     def image(self, shape: ImageShape) -> None:
@@ -194,3 +218,8 @@ def _uudecode(source: str) -> bytes:
         if line:
             chunks.append(binascii.a2b_uu(line))
     return b"".join(chunks)
+
+
+def stroke_width(weight: float) -> float:
+    """The PDF line width (points) of an OpenRPT ``<weight>`` (1/100 inch); 0 is the thinnest."""
+    return max(weight * POINTS, MIN_STROKE)

@@ -52,6 +52,15 @@ def test_printf_formats(value: object, fmt: str, text: str) -> None:
         (Decimal("2"), "qty", "2.00"),
         (1.5, "cost", "1.5000"),
         (0.155, "percent", "15.50"),
+        # As xTuple's formatNumeric in the stock Default locale: numeric rounding (half away
+        # from zero), no negative zero, the locale's scale per kind.
+        (0.125, "money", "0.13"),
+        (-1234.5, "money", "-1,234.50"),
+        (-0.001, "money", "0.00"),
+        (1.23456, "qtyper", "1.2346"),
+        (0.5, "uomratio", "0.50000"),
+        (0.05, "scrap", "5.00"),
+        (2.5, "price", "2.5000"),
         ("n/a", "money", "n/a"),
         (1, "nonsense", "1"),
     ],
