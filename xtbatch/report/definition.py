@@ -4,8 +4,8 @@ The element semantics follow OpenRPT's ``common/parsexmlutils.cpp``. Every lengt
 OpenRPT's unit, 1/100 inch, measured from the section's top-left corner inside the margins.
 Unknown or incomplete elements are logged as warnings and skipped, never fatal: xTuple's own
 renderer skips them the same way, and an administrator can still get the rest of the report.
-What OpenRPT draws and xtbatch cannot (graphs, crosstabs, label sheets, watermarks, background
-images, fields repeated over several cells) raises :class:`ReportElementUnsupported`: the rest
+What OpenRPT draws and xtbatch cannot (graphs, crosstabs, label sheets, background images,
+fields repeated over several cells) raises :class:`ReportElementUnsupported`: the rest
 of such a report would look complete without being so.
 """
 
@@ -29,8 +29,10 @@ from xtbatch.report.elements import (
     Line,
     Rect,
     TextArea,
+    Watermark,
     number,
     parse_element,
+    parse_watermark,
     text_of,
 )
 from xtbatch.report.errors import ReportDefinitionInvalid, ReportElementUnsupported
@@ -73,6 +75,7 @@ __all__ = [
     "ReportDefinition",
     "Section",
     "TextArea",
+    "Watermark",
     "parse_definition",
     "parse_section",
 ]
@@ -152,6 +155,7 @@ class ReportDefinition:
     pghead: Mapping[str, Section] = field(default_factory=dict)
     pgfoot: Mapping[str, Section] = field(default_factory=dict)
     sections: tuple[DetailSection, ...] = ()
+    watermark: Watermark | None = None
 
 
 def parse_definition(source: str) -> ReportDefinition:
@@ -183,6 +187,7 @@ def _parse_report(root: ET.Element) -> ReportDefinition:
     pghead: dict[str, Section] = {}
     pgfoot: dict[str, Section] = {}
     sections: list[DetailSection] = []
+    watermark: Watermark | None = None
     for child in root:
         tag = child.tag
         if tag in ("title", "name", "description"):
@@ -191,8 +196,10 @@ def _parse_report(root: ET.Element) -> ReportDefinition:
             _parse_page_part(child, page)
         elif tag == "labeltype":
             _refuse(tag, "a label sheet", "the page setup")
-        elif tag in ("watermark", "background"):
-            _refuse_if_drawn(child)
+        elif tag == "watermark":
+            watermark = parse_watermark(child)
+        elif tag == "background":
+            _refuse_background(child)
         elif tag == "querysource":
             queries.append(_parse_query_source(child))
         elif tag == "parameter" and child.get("name"):
@@ -225,6 +232,7 @@ def _parse_report(root: ET.Element) -> ReportDefinition:
         pghead=pghead,
         pgfoot=pgfoot,
         sections=tuple(sections),
+        watermark=watermark,
     )
 
 
@@ -383,14 +391,13 @@ def _refuse(tag: str, what: str, where: str) -> None:
     )
 
 
-def _refuse_if_drawn(element: ET.Element) -> None:
-    """Refuse a watermark or background that OpenRPT would draw (it has content and opacity)."""
+def _refuse_background(element: ET.Element) -> None:
+    """Refuse a background image that OpenRPT would draw (it has an image and opacity)."""
     data = element.find("data")
     dynamic = data is not None and all(text_of(data.find(tag)) for tag in ("query", "column"))
-    source = "text" if element.tag == "watermark" else "image"
     opacity = number(element.find("opacity"), 25.0)  # OpenRPT's default opacity
-    if (dynamic or text_of(element.find(source)).strip()) and opacity > 0:
-        _refuse(element.tag, f"a {element.tag} on every page", "")
+    if (dynamic or text_of(element.find("image")).strip()) and opacity > 0:
+        _refuse(element.tag, "a background image on every page", "")
 
 
 def _repeats(element: ET.Element) -> bool:

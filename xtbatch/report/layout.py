@@ -24,6 +24,7 @@ from xtbatch.report.definition import (
     DetailSection,
     Element,
     Field,
+    Font,
     Image,
     Label,
     Line,
@@ -43,6 +44,7 @@ from xtbatch.report.shapes import (
     PageCount,
     Shape,
     TextBox,
+    WatermarkShape,
 )
 from xtbatch.report.totals import Totals
 
@@ -137,11 +139,35 @@ class _Engine:
             self.finish_page(last=False)
         self.pages.append([])
         self.totals.mark_page()
+        self.place_watermark()
         self.y = self.definition.page.margin_top
         header = self.page_band(self.definition.pghead, last=False, header=True)
         if header is not None:
             self.render(header, context="head")
         self.page_top = self.y
+
+    def place_watermark(self) -> None:
+        """OpenRPT's renderWatermark: the page's watermark text, behind everything else."""
+        mark = self.definition.watermark
+        if mark is None:
+            return
+        text = mark.text if mark.data is None else to_text(self.value(mark.data))
+        if not text:
+            return
+        page = self.definition.page
+        self.pages[-1].append(
+            WatermarkShape(
+                x=page.margin_left,
+                y=page.margin_top,
+                width=page.width - page.margin_left - page.margin_right,
+                height=page.height - page.margin_top - page.margin_bottom,
+                text=text,
+                # OpenRPT's default watermark font is Arial, sized to fit.
+                font=font_name(mark.font or Font(face="Arial"), strict=self.strict_fonts),
+                size=mark.font.size if mark.font is not None else None,
+                opacity=mark.opacity,
+            )
+        )
 
     def finish_page(self, *, last: bool) -> None:
         footer = self.page_band(self.definition.pgfoot, last=last, header=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
 
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import getAscentDescent
@@ -31,12 +32,15 @@ from xtbatch.report.shapes import (
     LineShape,
     Shape,
     TextBox,
+    WatermarkShape,
 )
 
 POINTS = 0.72  # points per 1/100 inch
 MIN_STROKE = 0.5  # points: OpenRPT's weight 0 is the thinnest line the device draws
 SQUARE_CAP = 2  # PDF line cap 2: projecting square, Qt's default (Qt::SquareCap)
 BEVEL_JOIN = 2  # PDF line join 2: bevel, Qt's default (Qt::BevelJoin)
+# Qt's standard point sizes of a scalable font (QFontDatabase::standardSizes).
+WATERMARK_SIZES = (6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 22, 24, 26, 28, 36, 48, 72)
 
 
 def render(definition: ReportDefinition, data: ReportData, *, strict_fonts: bool = False) -> bytes:
@@ -101,6 +105,8 @@ class _Painter:
             )
         elif isinstance(shape, ImageShape):
             self.image(shape)
+        elif isinstance(shape, WatermarkShape):
+            self.watermark(shape)
         else:
             self.barcode(shape)
 
@@ -145,6 +151,28 @@ class _Painter:
         elif box.align.horizontal == "right":
             x += (box.width - width) * POINTS
         self.canvas.drawString(x, y, line)
+
+    def watermark(self, shape: WatermarkShape) -> None:
+        """Grey text centred on the rising diagonal, as OpenRPT's renderWatermark blends it."""
+        width, height = shape.width * POINTS, shape.height * POINTS
+        room = 0.9 * math.hypot(width, height)
+        # Qt tries the family's standard sizes from the largest down to the second smallest.
+        size = next(
+            (s for s in reversed(WATERMARK_SIZES[1:]) if text_width(shape.text, shape.font, s)
+             * POINTS < room),
+            WATERMARK_SIZES[1],
+        )  # fmt: skip
+        if shape.size is not None:
+            size = min(size, shape.size)
+        ascent, descent = getAscentDescent(shape.font, size)
+        canvas = self.canvas
+        canvas.saveState()
+        canvas.setFillGray(1 - shape.opacity / 255)
+        canvas.translate(shape.x * POINTS + width / 2, self.y(shape.y) - height / 2)
+        canvas.rotate(math.degrees(math.atan2(height, width)))
+        canvas.setFont(shape.font, size)
+        canvas.drawCentredString(0, -(ascent + descent) / 2, shape.text)
+        canvas.restoreState()
 
     def image(self, shape: ImageShape) -> None:
         reader = self.images.get(shape.source)

@@ -81,7 +81,24 @@ class BarcodeShape:
     narrow_bar_width: float
 
 
-Shape = TextBox | LineShape | BoxShape | ImageShape | BarcodeShape
+@dataclass(frozen=True, kw_only=True)
+class WatermarkShape:
+    """Text along the diagonal of the area inside the margins, grey by ``opacity`` (0-255).
+
+    ``size`` None: the largest standard size that fits; else at most that size.
+    """
+
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+    font: str
+    size: float | None
+    opacity: int
+
+
+Shape = TextBox | LineShape | BoxShape | ImageShape | BarcodeShape | WatermarkShape
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -28,8 +28,8 @@ from xtbatch.report.definition import parse_definition
 from xtbatch.report.errors import ReportElementUnsupported
 from xtbatch.report.fonts import text_area_lines, text_area_width, text_width
 from xtbatch.report.layout import layout
-from xtbatch.report.pdf import render
-from xtbatch.report.shapes import Document, TextBox
+from xtbatch.report.pdf import draw, render
+from xtbatch.report.shapes import Document, TextBox, WatermarkShape
 
 TOP = 50
 
@@ -254,14 +254,13 @@ def test_field_wider_than_its_box_is_clipped_to_it() -> None:
             "<crosstab> (a crosstab in a page footer)",
         ),
         ("<labeltype>Avery 5263</labeltype>", "<labeltype> (a label sheet"),
-        ("<watermark><text>DRAFT</text></watermark>", "<watermark>"),
         ("<background><image>begin 644 x</image></background>", "<background>"),
         (
             detail_section("s", "q", field("q", "v", extra="<columns>3</columns>")),
             "<field> (a field repeated over several cells in a detail band)",
         ),
     ],
-    ids=["graph", "crosstab", "labels", "watermark", "background", "multi-cell field"],
+    ids=["graph", "crosstab", "labels", "background", "multi-cell field"],
 )
 def test_unsupported_elements_fail_naming_the_element(xml: str, named: str) -> None:
     with pytest.raises(ReportElementUnsupported, match=re.escape(named)):
@@ -271,6 +270,28 @@ def test_unsupported_elements_fail_naming_the_element(xml: str, named: str) -> N
 def test_label_page_size_fails() -> None:
     with pytest.raises(ReportElementUnsupported, match="label sheet"):
         parse_definition(band_report("", page="<size>Labels</size><portrait/>"))
+
+
+def test_watermark_from_a_parameter_is_drawn_behind_every_page() -> None:
+    # xTuple's Invoice takes its watermark ("Customer Copy"…) from a parameter.
+    mark = "<watermark><data><query>Parameter Query</query><column>watermark</column></data>"
+    mark += "<opacity>25</opacity></watermark>"
+    body = mark + detail_section("s", "q", field("q", "v"), height=600)
+    definition = parse_definition(band_report(body))
+    rows = result("q", ["v"], [["a"], ["b"]])
+    document = layout(definition, report_data(rows, params={"watermark": "Customer Copy"}))
+    assert len(document.pages) == 2
+    for page in document.pages:
+        first = page[0]
+        assert isinstance(first, WatermarkShape)
+        assert (first.text, first.opacity, first.size) == ("Customer Copy", 25, None)
+        assert (first.x, first.y, first.width, first.height) == (50, 50, 750, 1000)
+    stream = content(draw(document))
+    assert b"(Customer Copy) Tj" in stream
+    assert re.search(rb"\s\.901961 g", stream)  # grey: 1 - 25/255
+    assert all(
+        not isinstance(s, WatermarkShape) for s in layout(definition, report_data(rows)).pages[0]
+    )
 
 
 def test_watermark_without_text_or_with_no_opacity_is_harmless() -> None:
