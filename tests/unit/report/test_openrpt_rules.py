@@ -303,11 +303,28 @@ def test_watermark_without_text_or_with_no_opacity_is_harmless() -> None:
 # -- Group heads stay with their rows ------------------------------------------------------
 
 
-@pytest.mark.parametrize("rows", range(30, 60, 3))
-def test_a_group_head_never_ends_a_page(rows: int) -> None:
+def test_a_group_head_that_fits_without_its_first_row_moves_to_the_next_page() -> None:
+    # After a report head of 880 the page has y = 930; the page foot takes 30 of 1050.
+    # OpenRPT would draw the head (930 + 60 + 30 < 1050) and move the row (990 + 40 + 30).
+    group = f"<group><name>g</name><column>g</column><head><height>60</height>{label('HEAD')}"
+    group += "</head></group>"
+    body = f"<rpthead><height>880</height>{label('TOP')}</rpthead>"
+    body += "<pgfoot><height>30</height>" + label("FOOT") + "</pgfoot>"
+    body += detail_section("s", "q", field("q", "v"), height=40, extra=group)
+    data = report_data(result("q", ["g", "v"], [["a", "row 0"]]))
+    document = layout(parse_definition(band_report(body)), data)
+    assert [b.text for b in boxes(document)] == ["TOP", "FOOT"]
+    assert [b.text for b in boxes(document, 1)] == ["HEAD", "row 0", "FOOT"]
+
+
+@pytest.mark.parametrize("lead", range(0, 340, 20))
+def test_a_group_head_never_ends_a_page(lead: int) -> None:
+    # A report head of ``lead`` shifts where the heads fall, so some land near a page's end.
+    rows = 45
     group = f"<group><name>g</name><column>g</column><head><height>60</height>{label('HEAD')}"
     group += f"{field('q', 'g', x=300)}</head></group>"
-    body = "<pgfoot><height>30</height>" + label("FOOT") + "</pgfoot>"
+    body = f"<rpthead><height>{lead}</height>{label('TOP')}</rpthead>"
+    body += "<pgfoot><height>30</height>" + label("FOOT") + "</pgfoot>"
     body += detail_section("s", "q", field("q", "v"), height=40, extra=group)
     data = report_data(result("q", ["g", "v"], [[f"g{i // 7}", f"row {i}"] for i in range(rows)]))
     document = layout(parse_definition(band_report(body)), data)
