@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from xtbatch.report.data import CONTEXT_QUERY, QueryResult, ReportData
+from xtbatch.report.data import QueryResult, ReportData
 from xtbatch.report.definition import (
     Barcode,
     Box,
@@ -33,7 +33,7 @@ from xtbatch.report.definition import (
     TextArea,
 )
 from xtbatch.report.fonts import font_name, text_area_lines
-from xtbatch.report.formatting import BUILTINS, format_value, to_number, to_text
+from xtbatch.report.formatting import format_value, to_text
 from xtbatch.report.shapes import (
     BarcodeShape,
     BoxShape,
@@ -47,13 +47,9 @@ from xtbatch.report.shapes import (
     WatermarkShape,
 )
 from xtbatch.report.totals import Totals
+from xtbatch.report.values import Values
 
 log = logging.getLogger(__name__)
-
-PARAMETER_QUERY = "Parameter Query"
-# Context Query columns OpenRPT fills in itself; report_date and report_time come from the
-# Context Query it runs in the database (:func:`xtbatch.report.data.fetch_data`).
-_CONTEXT_COLUMNS = frozenset({"page_number", "report_name", "report_title", "report_description"})
 
 
 def layout(
@@ -104,13 +100,14 @@ class _Engine:
     y: float = 0.0
     page_top: float = 0.0  # where the page's content starts, below its head
     totals: Totals = field(init=False)
+    values: Values = field(init=False)
     # Where subtotals start: "page" in page feet, a group index in group bands; "head" marks
     # page heads, which count like the detail band.
     context: str | int | None = None
-    _warned: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.totals = Totals(self.data.results)
+        self.values = Values(definition=self.definition, data=self.data, totals=self.totals)
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -216,7 +213,7 @@ class _Engine:
     # -- detail sections ----------------------------------------------------------------------
 
     def render_detail(self, section: DetailSection) -> None:
-        result = self.result(section.key.query)
+        result = self.values.result(section.key.query)
         if result is None or not result.rows:
             return
         query, rows, groups = section.key.query, result.rows, section.groups
@@ -421,57 +418,11 @@ class _Engine:
 
     # -- values -------------------------------------------------------------------------------
 
-    def field_text(self, element: Field) -> tuple[str, PageCount | BuiltinNumber | None]:
-        """The field's text, and what it waits for: the page count or the database's format."""
-        ref = element.data
-        if element.track_total:
-            value: object = self.totals.total(ref, subtotal=element.subtotal, context=self.context)
-        elif ref.query == CONTEXT_QUERY and ref.column == "page_count":
-            return "", PageCount(format="" if element.builtin_format else element.format)
-        else:
-            value = self.value(ref)
-        text = format_value(value, element.format, builtin=element.builtin_format)
-        if element.builtin_format and element.format in BUILTINS:
-            number = to_number(value)
-            if number is not None:
-                return text, BuiltinNumber(format=element.format, value=number)
-        return text, None
-
     def value(self, ref: DataRef) -> object:
-        if ref.query == CONTEXT_QUERY and ref.column in _CONTEXT_COLUMNS:
-            return self.context_value(ref.column)
-        if ref.query == PARAMETER_QUERY:
-            return self.data.params.get(ref.column, "")
-        result = self.result(ref.query)
-        if result is None or not result.rows:
-            return None
-        index = result.column_index(ref.column)
-        if index is None:
-            self.warn_once(f"{ref.query} has no column {ref.column!r}: left blank")
-            return None
-        return result.rows[self.totals.row(ref.query)][index]
+        return self.values.value(ref, page_number=self.page_number)
 
-    def context_value(self, column: str) -> object:
-        """The Context Query columns OpenRPT computes itself (evaluateField)."""
-        if column == "page_number":
-            return self.page_number
-        definition = self.definition
-        return {
-            "report_name": definition.name,
-            "report_title": definition.title,
-            "report_description": definition.description,
-        }.get(column)
-
-    def result(self, query: str) -> QueryResult | None:
-        result = self.data.results.get(query)
-        if result is None:
-            self.warn_once(f"The report has no query source named {query!r}: left blank")
-        return result
-
-    def warn_once(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
-            log.warning(message, extra={"action": "report_render"})
+    def field_text(self, element: Field) -> tuple[str, PageCount | BuiltinNumber | None]:
+        return self.values.field_text(element, page_number=self.page_number, context=self.context)
 
 
 __all__ = ["Document", "Shape", "layout"]
