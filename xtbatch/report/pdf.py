@@ -22,7 +22,7 @@ from xtbatch.report.barcode import barcode_drawing, draw_barcode
 from xtbatch.report.data import ReportData
 from xtbatch.report.definition import ReportDefinition
 from xtbatch.report.errors import ReportImageInvalid
-from xtbatch.report.fonts import text_width, wrap
+from xtbatch.report.fonts import text_width, widest_width, wrap
 from xtbatch.report.layout import layout
 from xtbatch.report.shapes import (
     BarcodeShape,
@@ -125,7 +125,11 @@ class _Painter:
             top += (box.height * POINTS - block) / 2
         elif box.align.vertical == "bottom":
             top += box.height * POINTS - block
-        widths = [text_width(line, box.font, box.size) for line in lines]
+        # Measuring costs: left-aligned text too short to possibly overflow is not measured.
+        measure = box.align.horizontal != "left" or any(
+            widest_width(line, box.font, box.size) > box.width for line in lines
+        )
+        widths = [text_width(line, box.font, box.size) if measure else 0.0 for line in lines]
         clip = max(widths) > box.width or block > box.height * POINTS
         if clip:
             # Only text that overflows its rectangle is clipped, as Qt does: a clip per box

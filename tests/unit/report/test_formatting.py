@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from xtbatch.report.elements import Font
-from xtbatch.report.fonts import font_name, wrap
+from xtbatch.report.fonts import font_name, text_width, widest_width, wrap
 from xtbatch.report.formatting import format_value, to_text
 
 
@@ -89,3 +89,10 @@ def test_wrap_breaks_a_word_wider_than_the_line() -> None:
 )
 def test_font_faces_map_to_standard_fonts(font: Font, name: str) -> None:
     assert font_name(font) == name
+
+
+@pytest.mark.parametrize("name", ["Helvetica", "Helvetica-Bold", "Times-Italic", "Courier"])
+def test_widest_width_is_never_less_than_the_measured_width(name: str) -> None:
+    # The PDF painter skips measuring text this bound says fits; it must never under-guess.
+    samples = [chr(code) * 4 for code in range(0x20, 0x3000, 3)] + ["Mm@W" * 5, "iiii", ""]
+    assert all(text_width(s, name, 9) <= widest_width(s, name, 9) for s in samples)
