@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,11 +49,27 @@ def as_argument(number: float) -> Decimal:
 
 
 def format_builtin(number: float, builtin: Builtin) -> str:
-    """``number`` as xTuple's formatNumeric prints it in the Default locale: 1,234.50."""
-    value = (as_argument(number) * builtin.factor).quantize(
+    """``number`` as xTuple's formatNumeric prints it in the Default locale: 1,234.50.
+
+    formatNumeric rounds the numeric OpenRPT passes (six decimals) half away from zero.
+    Python's float formatting gives the same digits except at an exact tie, so only ties
+    (and percents, scaled first) take the slower ``Decimal`` path.
+    """
+    if not math.isfinite(number):
+        return str(number)
+    argument = f"{number:.6f}"
+    if builtin.factor == 1 and not _is_tie(argument, builtin.scale):
+        text = f"{number:,.{builtin.scale}f}"
+        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+    value = (Decimal(argument) * builtin.factor).quantize(
         Decimal(1).scaleb(-builtin.scale), rounding=ROUND_HALF_UP
     )
     return f"{abs(value) if value == 0 else value:,.{builtin.scale}f}"
+
+
+def _is_tie(argument: str, scale: int) -> bool:
+    """Whether six-decimal ``argument`` lies halfway between two values of ``scale`` decimals."""
+    return argument[len(argument) - 6 + scale :] == "5" + "0" * (5 - scale)
 
 
 def to_text(value: object) -> str:

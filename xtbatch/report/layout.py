@@ -37,7 +37,6 @@ from xtbatch.report.formatting import format_value, to_text
 from xtbatch.report.shapes import (
     BarcodeShape,
     BoxShape,
-    BuiltinNumber,
     Document,
     ImageShape,
     LineShape,
@@ -391,9 +390,12 @@ class _Engine:
         r = element.rect
         x, y, width, height = left + r.x, top + r.y, r.width, r.height
         if isinstance(element, Label | Field):
-            text, deferred = (
-                (element.text, None) if isinstance(element, Label) else self.field_text(element)
-            )
+            if isinstance(element, Label):
+                text, deferred = element.text, None
+            else:
+                text, deferred = self.values.field_text(
+                    element, page_number=self.page_number, context=self.context
+                )
             return TextBox(
                 x=x, y=y, width=width, height=height, text=text, size=element.font.size,
                 font=font_name(element.font, strict=self.strict_fonts), align=element.align,
@@ -420,9 +422,6 @@ class _Engine:
 
     def value(self, ref: DataRef) -> object:
         return self.values.value(ref, page_number=self.page_number)
-
-    def field_text(self, element: Field) -> tuple[str, PageCount | BuiltinNumber | None]:
-        return self.values.field_text(element, page_number=self.page_number, context=self.context)
 
 
 __all__ = ["Document", "Shape", "layout"]

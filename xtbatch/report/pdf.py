@@ -126,35 +126,33 @@ class _Painter:
         elif box.align.vertical == "bottom":
             top += box.height * POINTS - block
         # Measuring costs: left-aligned text too short to possibly overflow is not measured.
-        measure = box.align.horizontal != "left" or any(
-            widest_width(line, box.font, box.size) > box.width for line in lines
-        )
-        widths = [text_width(line, box.font, box.size) if measure else 0.0 for line in lines]
-        clip = max(widths) > box.width or block > box.height * POINTS
+        horizontal = box.align.horizontal
+        widths: list[float] = []
+        if horizontal != "left" or widest_width(box.text, box.font, box.size) > box.width:
+            widths = [text_width(line, box.font, box.size) for line in lines]
+        clip = (bool(widths) and max(widths) > box.width) or block > box.height * POINTS
+        canvas = self.canvas
         if clip:
             # Only text that overflows its rectangle is clipped, as Qt does: a clip per box
             # would cost every one of them a graphics state.
-            self.canvas.saveState()
-            path = self.canvas.beginPath()
+            canvas.saveState()
+            path = canvas.beginPath()
             path.rect(
                 box.x * POINTS, self.y(box.y + box.height), box.width * POINTS, box.height * POINTS
             )
-            self.canvas.clipPath(path, stroke=0, fill=0)
-        self.canvas.setFont(box.font, box.size)
-        for number, (line, width) in enumerate(zip(lines, widths, strict=True)):
+            canvas.clipPath(path, stroke=0, fill=0)
+        canvas.setFont(box.font, box.size)
+        for number, line in enumerate(lines):
+            x = box.x * POINTS
+            if horizontal == "hcenter":
+                x += (box.width - widths[number]) * POINTS / 2
+            elif horizontal == "right":
+                x += (box.width - widths[number]) * POINTS
             # Centre the glyphs in their line: the baseline sits below the ascent.
             baseline = top + number * leading + (leading - ascent + descent) / 2 + ascent
-            self.line_of_text(box, line, width, self.height - baseline)
+            canvas.drawString(x, self.height - baseline, line)
         if clip:
-            self.canvas.restoreState()
-
-    def line_of_text(self, box: TextBox, line: str, width: float, y: float) -> None:
-        x = box.x * POINTS
-        if box.align.horizontal == "hcenter":
-            x += (box.width - width) * POINTS / 2
-        elif box.align.horizontal == "right":
-            x += (box.width - width) * POINTS
-        self.canvas.drawString(x, y, line)
+            canvas.restoreState()
 
     def watermark(self, shape: WatermarkShape) -> None:
         """Grey text centred on the rising diagonal, as OpenRPT's renderWatermark blends it."""
