@@ -48,7 +48,7 @@ class Unavailable(Exception):
 
 
 def poll(
-    condition: Callable[[], T],
+    condition: Callable[[], T | None],
     timeout: float,
     what: str,
     show: Callable[[], Any] | None = None,

@@ -143,8 +143,12 @@ def attempts(stack: ComposeStack, batch_id: int) -> list[dict[str, Any]]:
 
 
 def wait_done(stack: ComposeStack, batch_id: int, timeout: float = 60) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        row = job(stack, batch_id)
+        return row if row.get("batch_completed") else None
+
     return poll(
-        lambda: (lambda row: row if row.get("batch_completed") else None)(job(stack, batch_id)),
+        done,
         timeout,
         f"job {batch_id} to be Done",
         lambda: (job(stack, batch_id), attempts(stack, batch_id), stack.logs("worker", 15)),
@@ -262,7 +266,8 @@ def test_ping_email_and_report_through_xtuples_functions_end_done_with_their_mai
 
     sent = one_mail_to("clerk@example.com")
     assert (sent["From"], sent["Subject"]) == ("erp@example.com", "Compose price list")
-    assert "Sent from the compose stack." in sent.get_body(("plain",)).get_content()
+    plain = sent.get_body(("plain",))
+    assert plain is not None and "Sent from the compose stack." in plain.get_content()
 
     statement = one_mail_to("buyer@example.com")
     assert statement["Subject"] == "Stock at 10 or more"
@@ -416,14 +421,12 @@ def test_a_worker_that_dies_mid_job_is_restarted_and_the_job_recovered(
     # running job with it; `restart: unless-stopped` brings the container back.
     os.kill(int(before["Pid"]), signal.SIGKILL)
     killed = time.monotonic()
-    poll(
-        lambda: (lambda s: s.get("Running") and s.get("Pid") != before["Pid"])(
-            stack.state("worker")
-        ),
-        30,
-        "the worker container to restart",
-        lambda: stack.state("worker"),
-    )
+
+    def restarted() -> bool:
+        now = stack.state("worker")
+        return bool(now.get("Running")) and now.get("Pid") != before["Pid"]
+
+    poll(restarted, 30, "the worker container to restart", lambda: stack.state("worker"))
     done = wait_done(stack, batch_id, timeout=150)
     assert done["batch_exitstatus"] in ("", None), done
     first, *later = attempts(stack, batch_id)
@@ -436,10 +439,7 @@ def test_a_worker_that_dies_mid_job_is_restarted_and_the_job_recovered(
 def test_down_leaves_nothing_running(stack: ComposeStack) -> None:
     stack.down()
     assert stack.containers() == []
-    left = stack.podman(
-        "volume", "ls", "--quiet", "--filter", f"label=io.podman.compose.project={PROJECT}"
-    )
-    assert left.stdout.split() == []
-    networks = stack.podman("network", "ls", "--format", "{{.Name}}").stdout.split()
-    assert [n for n in networks if n.startswith(PROJECT)] == []
+    for kind in ("volume", "network"):
+        names = stack.podman(kind, "ls", "--format", "{{.Name}}").stdout.split()
+        assert [n for n in names if n.startswith(f"{PROJECT}_")] == [], kind
     assert [port for port in PUBLISHED_PORTS if port_in_use(port)] == []
