@@ -172,3 +172,31 @@ def test_the_image_installs_every_package() -> None:
     for package in ("xtbatch", "bridge", "tasks", "beat"):
         assert f"COPY {package} ./{package}" in dockerfile
     assert "USER xtbatch" in dockerfile
+
+
+def test_the_test_override_swaps_only_the_stock_images_and_all_of_them() -> None:
+    override = yaml.safe_load((ROOT / "compose.test.yaml").read_text())
+    assert set(override) == {"services"}
+    stock = {n for n, s in services().items() if s.get("image") != XTBATCH_IMAGE}
+    assert set(override["services"]) == stock
+    for name, service in override["services"].items():
+        assert list(service) == ["image"], name
+        assert service["image"].startswith("localhost/"), name  # never pulled
+
+
+def test_the_build_script_builds_every_image_the_test_override_names() -> None:
+    script = (ROOT / "docker" / "test" / "build-images.sh").read_text()
+    override = yaml.safe_load((ROOT / "compose.test.yaml").read_text())
+    for service in override["services"].values():
+        assert f"build {service['image']} " in script, service["image"]
+    # docker/Dockerfile's base, tagged locally so the Dockerfile builds unchanged.
+    base = re.search(r"^FROM (\S+)", (ROOT / "docker" / "Dockerfile").read_text(), re.M)
+    assert base is not None and f"build localhost/{base.group(1)} " in script
+
+
+def test_every_file_compose_mounts_exists() -> None:
+    for name, service in services().items():
+        for volume in service.get("volumes", []):
+            source = str(volume).split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).is_file(), (name, volume)
