@@ -115,9 +115,7 @@ def raw(name: str, value: str, qt_type: str | None) -> RawParam:
 
 
 def round_trip(value: Any) -> Any:
-    name, decoded = decode(
-        RawParam(order=1, name="p", value=encode(value), type=type_name(value))
-    )
+    name, decoded = decode(RawParam(order=1, name="p", value=encode(value), type=type_name(value)))
     assert name == "p"
     return decoded
 
