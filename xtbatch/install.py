@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 import psycopg
+from psycopg.rows import dict_row
 
 from xtbatch import db, sql, xtuple
 from xtbatch.db import Row
@@ -35,6 +36,15 @@ def install(conn: psycopg.Connection[Row]) -> Installed:
     Safe to run again and concurrently (an advisory lock serialises installs). Objects of
     xTuple's that already exist are used as they are.
     """
+    caller_rows = conn.row_factory
+    conn.row_factory = dict_row  # install reads rows by column name, whatever the caller's
+    try:
+        return _install(conn)
+    finally:
+        conn.row_factory = caller_rows
+
+
+def _install(conn: psycopg.Connection[Row]) -> Installed:
     applied_now: list[str] = []
     with conn.transaction():
         db.execute(conn, "lock_migrations")

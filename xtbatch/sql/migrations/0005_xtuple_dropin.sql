@@ -27,10 +27,11 @@ LANGUAGE sql STABLE AS $$
      WHERE p.oid = p_oid;
 $$;
 
--- What 0001 created, recognised now: xtbatch never registered a package before this
--- migration, so a pkghead row 'xtbatch' means xTuple Connect installed the schema. Without
--- one, a table is xtbatch's when its columns are exactly 0001's, and a function when its body
--- is exactly 0001's (md5 of the body with runs of white space made one space).
+-- What 0001 created, recognised now. A function is xtbatch's when its body is exactly 0001's
+-- (md5 of the body with runs of white space made one space): 0001 added its timestamp forms
+-- next to xTuple Connect's own functions too. xtbatch never registered a package before this
+-- migration, so a pkghead row 'xtbatch' means xTuple Connect installed the schema and its
+-- tables; without one, a table is xtbatch's when its columns are exactly 0001's.
 DO $owned$
 DECLARE
     _connect_registered boolean := false;
@@ -59,24 +60,24 @@ BEGIN
         IF EXISTS (SELECT 1 FROM xtbatch_mgr.owned WHERE identity = 'xtbatch.batch') THEN
             INSERT INTO xtbatch_mgr.owned (identity, kind, since) VALUES ('xtbatch', 'schema', 1);
         END IF;
-        FOR _fn IN
-            SELECT p.oid FROM pg_proc p
-             WHERE p.pronamespace = 'xtbatch'::regnamespace
-               AND md5(btrim(regexp_replace(p.prosrc, '\s+', ' ', 'g'))) IN (
-                   'e595d15c206690051f86e83bd9e500f3',  -- cancelBatchItem(integer)
-                   'd43b34e99fda05d38f754425430fa1ef',  -- reportBatchItemError(integer, text)
-                   '0f1dd9b8cd8c6518c3b8f59d18a66388',  -- rescheduleBatchItem(integer, timestamp)
-                   '2a69fbfcc865e3f3807fd252ad3c00ed',  -- submitActionToBatch(3)
-                   '4fd3bba8316da70a9a0de82f712427a5',  -- submitEmailToBatch(8)
-                   'f934f21c5e407d5a1d4ee9fd5c0da498',  -- submitEmailToBatch(10)
-                   '9f9341d83cef77f5a1b5cc42a855c1a6',  -- submitReportToBatch(7)
-                   '669131fe788a2f90751233d00bba5fc0',  -- submitReportToBatch(8)
-                   'e35a17ec6b16c4ac98c567a85b8725e1')  -- submitReportToBatch(9)
-        LOOP
-            INSERT INTO xtbatch_mgr.owned (identity, kind, since)
-            VALUES (xtbatch_mgr.function_identity(_fn.oid), 'function', 1);
-        END LOOP;
     END IF;
+    FOR _fn IN
+        SELECT p.oid FROM pg_proc p
+         WHERE p.pronamespace = 'xtbatch'::regnamespace
+           AND md5(btrim(regexp_replace(p.prosrc, '\s+', ' ', 'g'))) IN (
+               'e595d15c206690051f86e83bd9e500f3',  -- cancelBatchItem(integer)
+               'd43b34e99fda05d38f754425430fa1ef',  -- reportBatchItemError(integer, text)
+               '0f1dd9b8cd8c6518c3b8f59d18a66388',  -- rescheduleBatchItem(integer, timestamp)
+               '2a69fbfcc865e3f3807fd252ad3c00ed',  -- submitActionToBatch(3)
+               '4fd3bba8316da70a9a0de82f712427a5',  -- submitEmailToBatch(8)
+               'f934f21c5e407d5a1d4ee9fd5c0da498',  -- submitEmailToBatch(10)
+               '9f9341d83cef77f5a1b5cc42a855c1a6',  -- submitReportToBatch(7)
+               '669131fe788a2f90751233d00bba5fc0',  -- submitReportToBatch(8)
+               'e35a17ec6b16c4ac98c567a85b8725e1')  -- submitReportToBatch(9)
+    LOOP
+        INSERT INTO xtbatch_mgr.owned (identity, kind, since)
+        VALUES (xtbatch_mgr.function_identity(_fn.oid), 'function', 1);
+    END LOOP;
 END
 $owned$;
 
