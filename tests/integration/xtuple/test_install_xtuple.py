@@ -164,6 +164,12 @@ def test_upgrade_from_version_4_ends_registered_granted_and_timestamptz_ready(
     assert done.returncode == 0, done.stderr
     assert "Installed into" in done.stdout and "0005_xtuple_dropin" in done.stdout
     assert "registered xtbatch with xTuple's createPkgSchema()" in done.stdout
+    assert (
+        "xtrole: has what the client needs on schema xtbatch, table xtbatch.batch, "
+        "sequence xtbatch.batch_batch_id_seq, table xtbatch.batchparam, "
+        "sequence xtbatch.batchparam_batchparam_id_seq, table xtbatch.emlassc, "
+        "table xtbatch.ediprofile"
+    ) in done.stdout
 
     assert xtuple_v4.job(old_job)["batch_scheduled"] == dt.datetime(2031, 2, 3, 4, 5, 6)
     assert not xtuple_v4.all(

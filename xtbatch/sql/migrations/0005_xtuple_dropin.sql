@@ -324,7 +324,7 @@ BEGIN
     FOR _need IN SELECT * FROM xtbatch_mgr.xtrole_needs() WHERE owned LOOP
         EXECUTE format('GRANT %s ON %s %s TO xtrole', _need.privileges,
                        upper(_need.kind), _need.object);
-        _done := _done || _need.object;
+        _done := _done || (_need.kind || ' ' || _need.object);
     END LOOP;
     RETURN _done;
 END;
