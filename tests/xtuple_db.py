@@ -31,6 +31,7 @@ from tests.harness import Db
 from xtbatch import sql as xtbatch_sql
 from xtbatch.install import install
 from xtbatch.sql import sample_sql
+from xtbatch.xtuple import PKG_PARENTS
 
 CORE = Path(__file__).parent / "fixtures" / "xtuple_core.sql"
 # xTuple's group role, made once for the cluster where missing (the core fixture does the same).
@@ -85,6 +86,13 @@ class XtupleDb(Db):
 
     def set_metric(self, name: str, value: str) -> None:
         self.run("SELECT setMetric(%s, %s)", (name, value))
+
+    def disable_package(self) -> None:
+        """What disablePackage('xtbatch') does where xTuple's version test lets it: the
+        package tables stop inheriting xTuple's."""
+        self.run(
+            " ".join(f"ALTER TABLE xtbatch.pkg{p} NO INHERIT public.{p};" for p in PKG_PARENTS)
+        )
 
 
 def xtbatch_cli(database: Db, *args: str) -> subprocess.CompletedProcess[str]:

@@ -18,6 +18,14 @@ from xtbatch.db import Row
 PACKAGE_DESCRIPTION = "xtbatch: the batch manager (xTuple Connect's batch tables and functions)"
 PACKAGE_COMMENT = "xTuple Connect batch tables and functions, served by xtbatch"
 ENABLE_METRIC = "SELECT setMetric('EnableBatchManager', 't');"
+# The parents of a package's tables. A package is enabled while its pkg<parent> tables inherit
+# them. xTuple's enablePackage() would restore that, but it tests the server version by
+# comparing text ('PostgreSQL 15…' < 'PostgreSQL 8.2') and does nothing from PostgreSQL 10 on,
+# so the fix given is the statements themselves.
+PKG_PARENTS = ("cmd", "cmdarg", "image", "metasql", "priv", "report", "script", "uiform")
+ENABLE_PACKAGE = " ".join(
+    f"ALTER TABLE xtbatch.pkg{parent} INHERIT public.{parent};" for parent in PKG_PARENTS
+)
 
 
 class PackageState(enum.StrEnum):

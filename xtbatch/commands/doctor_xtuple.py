@@ -41,7 +41,7 @@ def check_package(conn: psycopg.Connection[Row]) -> Check:
             "package",
             "xtbatch is a registered xTuple package but disabled, so login(true) leaves it "
             "off the client's search_path and submitReportToBatch(...) is not found",
-            "run in the ERP database: SELECT enablePackage('xtbatch');",
+            f"run in the ERP database: {xtuple.ENABLE_PACKAGE}",
         )
     return fail(
         "package",

@@ -8,7 +8,7 @@ from typing import Any
 from xtbatch import db
 from xtbatch.install import Installed, install, latest_version
 from xtbatch.settings import Settings
-from xtbatch.xtuple import ENABLE_METRIC, MetricState, PackageState
+from xtbatch.xtuple import ENABLE_METRIC, ENABLE_PACKAGE, MetricState, PackageState
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -44,8 +44,8 @@ _PACKAGE = {
     PackageState.REGISTERED: "registered xtbatch with xTuple's createPkgSchema(); it is enabled, "
     "so login(true) puts xtbatch on every client's search_path",
     PackageState.ENABLED: "xtbatch is a registered, enabled package",
-    PackageState.DISABLED: "xtbatch is registered but disabled, so the client's unqualified "
-    "calls fail; to enable it run: SELECT enablePackage('xtbatch');",
+    PackageState.DISABLED: "xtbatch is registered but disabled, left as it is; the client's "
+    f"unqualified calls fail until it is enabled: run {ENABLE_PACKAGE}",
     PackageState.UNREGISTERED: "xtbatch is not registered",
 }
 
