@@ -5,6 +5,10 @@ page heads and feet, a group with subtotals, images, barcodes, text) from in-mem
 the figures are the renderer's own (layout and PDF), without the database.
 
     .venv/bin/python bench/report_render.py [--repeat 5]
+
+To compare two versions, run this same script against each tree's ``xtbatch`` in turn (see
+docs/benchmarks.md, "Report renderer"): the figures to compare are time per page and peak
+memory for the 50-page report.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ def measure(definition: ReportDefinition, rows: int, repeat: int) -> dict[str, f
         "pages": pages,
         "pdf_kib": size / 1024,
         "median_ms": statistics.median(times) * 1000,
+        "per_page_ms": statistics.median(times) * 1000 / pages,
         "min_ms": min(times) * 1000,
         "peak_mib": peak / 2**20,
     }
@@ -79,19 +84,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    # The fixture has unsupported elements on purpose; their warnings are not the point here.
+    # The fixture has an unknown element on purpose; its warning is not the point here.
     logging.basicConfig(level=logging.ERROR)
     definition = parse_definition(FIXTURE.read_text(encoding="utf-8"))
     # A full single page, and the fewest rows that make fifty pages.
     counts = (rows_for(definition, 2) - 1, rows_for(definition, 50))
     results = [measure(definition, rows, args.repeat) for rows in counts]
     print(f"Python {sys.version.split()[0]}, median of {args.repeat} runs\n")
-    print("| pages | detail rows | PDF size | median time | best time | peak Python memory |")
-    print("|------:|------------:|---------:|------------:|----------:|-------------------:|")
+    print(
+        "| pages | detail rows | PDF size | median time | per page | best time "
+        "| peak Python memory |"
+    )
+    print("|------:|------------:|---------:|------------:|---------:|----------:|------:|")
     for r in results:
         print(
             f"| {r['pages']:.0f} | {r['rows']:.0f} | {r['pdf_kib']:.0f} KiB "
-            f"| {r['median_ms']:.0f} ms | {r['min_ms']:.0f} ms | {r['peak_mib']:.1f} MiB |"
+            f"| {r['median_ms']:.0f} ms | {r['per_page_ms']:.2f} ms | {r['min_ms']:.0f} ms "
+            f"| {r['peak_mib']:.1f} MiB |"
         )
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nProcess max RSS after both: {maxrss:.0f} MiB")

@@ -51,7 +51,7 @@ INVOICE_7 = [("invchead_id", "7", "int"), ("title", "Spring statement", "QString
 
 def install_reports(erp: Db) -> None:
     erp.run(SCHEMA)
-    for name in ("rr_invoice", "rr_broken_query"):
+    for name in ("rr_invoice", "rr_broken_query", "rr_graph"):
         # A stock grade the test's grade 10 must win over.
         for grade, source in ((0, "<report><title>"), (10, (REPORTS / f"{name}.xml").read_text())):
             erp.run(
@@ -213,6 +213,7 @@ def test_report_errors_end_the_job_with_the_renderers_message(
     missing_report = submit_report(erp, "NoSuchReport", [], to=to)
     missing_param = submit_report(erp, "rr_invoice", [("title", "x", "QString")], to=to)
     bad_sql = submit_report(erp, "rr_broken_query", [], to=to)
+    graph = submit_report(erp, "rr_graph", [], to=to)
     start(stack, mailbox, report_dir)
 
     status = erp.wait_done(missing_report)["batch_exitstatus"]
@@ -224,5 +225,11 @@ def test_report_errors_end_the_job_with_the_renderers_message(
     assert "query 'detail' of report 'rr_broken_query' failed" in first, status
     assert 'column "nosuchcolumn" does not exist' in first, status
     assert "line 3" in status, status
+    # Not a page with the graph left out: the job fails naming what it cannot print.
+    status = erp.wait_done(graph)["batch_exitstatus"]
+    assert status.splitlines()[0] == (
+        "Report 'rr_graph' uses <graph> (a graph in the report header), which xtbatch cannot "
+        "print yet."
+    ), status
     assert not mailbox.messages
     assert not report_dir.exists() or not any(report_dir.iterdir())

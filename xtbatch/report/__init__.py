@@ -14,7 +14,9 @@ from typing import Any
 import psycopg
 
 from xtbatch.report.data import fetch_data, with_defaults
+from xtbatch.report.dbformat import format_in_database
 from xtbatch.report.definition import parse_definition
+from xtbatch.report.errors import ReportElementUnsupported
 from xtbatch.report.layout import layout
 from xtbatch.report.loader import load_report_source
 from xtbatch.report.pdf import draw
@@ -43,15 +45,21 @@ def render_report(
     Raises:
         ReportNotFound: no grade of the report exists.
         ReportDefinitionInvalid: the report's XML does not parse.
+        ReportElementUnsupported: the report uses a graph, crosstab, label sheet… (named).
         ReportParameterMissing: a query needs a parameter ``params`` lacks.
         MetaSQLNotFound, MetaSQLSyntaxError, MetaSQLLiteralUnsafe: a query is not usable.
         ReportQueryFailed: a query failed in the database (its name, reason and position).
         ReportImageInvalid: an image will not decode.
         ReportFontUnknown: a font is unknown and ``strict_fonts`` is set.
     """
-    definition = parse_definition(load_report_source(conn, report_name))
+    try:
+        definition = parse_definition(load_report_source(conn, report_name))
+    except ReportElementUnsupported as exc:
+        raise ReportElementUnsupported(
+            exc.message.replace("The report uses", f"Report '{report_name}' uses", 1)
+        ) from exc
     data = fetch_data(conn, definition, with_defaults(definition, params), report_name=report_name)
-    document = layout(definition, data, strict_fonts=strict_fonts)
+    document = format_in_database(conn, layout(definition, data, strict_fonts=strict_fonts))
     return RenderedReport(
         report_name=report_name, pdf=draw(document), page_count=len(document.pages)
     )

@@ -1,4 +1,9 @@
-"""Run a report's query sources: MetaSQL rendered with the job's parameters, values bound."""
+"""Run a report's query sources: MetaSQL rendered with the job's parameters, values bound.
+
+Before them runs OpenRPT's Context Query (report_date, report_time): through xTuple's own
+formatDate() and formatTime(), so the user's locale applies, where the database has them; else
+as YYYY-MM-DD and HH24:MI:SS, the forms formatDate() itself falls back to.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
+from xtbatch import sql as named_sql
 from xtbatch.errors import JobFailed
 from xtbatch.report.definition import QuerySource, ReportDefinition
 from xtbatch.report.errors import ReportQueryFailed
@@ -17,6 +23,8 @@ from xtbatch.report.loader import load_metasql
 from xtbatch.report.metasql import parse, position, render_template
 
 log = logging.getLogger(__name__)
+
+CONTEXT_QUERY = "Context Query"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,11 +85,35 @@ def fetch_data(
     # One transaction (or savepoint) for all: read-only work, and a failure leaves the
     # caller's session usable.
     with conn.transaction():
+        results[CONTEXT_QUERY] = _context(conn, report_name=report_name)
         for source in definition.queries:
             if source.name in results:
                 log.warning("Report %r has two queries named %r", report_name, source.name)
             results[source.name] = _run(conn, source, params, report_name=report_name)
     return ReportData(results=results, params=dict(params))
+
+
+def _context(conn: psycopg.Connection[Any], *, report_name: str) -> QueryResult:
+    """OpenRPT's Context Query: report_date and report_time, formatted by the database."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(named_sql.query("report_context_functions")).fetchone()
+        block = "report_context_xtuple" if row and row[0] else "report_context_plain"
+        if block == "report_context_plain":
+            log.info(
+                "The database has no formatDate(date)/formatTime(timestamptz): report %r prints "
+                "the date as YYYY-MM-DD",
+                report_name,
+                extra={"action": "report_context_plain"},
+            )
+        try:
+            with conn.transaction():
+                cur.execute(named_sql.query(block))
+        except psycopg.Error as exc:
+            where = f"Context Query of report '{report_name}'"
+            raise _query_failed(exc, named_sql.query(block), where) from exc
+        assert cur.description is not None
+        columns = tuple(column.name for column in cur.description)
+        return QueryResult.of(CONTEXT_QUERY, columns, tuple(cur.fetchall()))
 
 
 def _run(

@@ -4,6 +4,9 @@ The element semantics follow OpenRPT's ``common/parsexmlutils.cpp``. Every lengt
 OpenRPT's unit, 1/100 inch, measured from the section's top-left corner inside the margins.
 Unknown or incomplete elements are logged as warnings and skipped, never fatal: xTuple's own
 renderer skips them the same way, and an administrator can still get the rest of the report.
+What OpenRPT draws and xtbatch cannot (graphs, crosstabs, label sheets, background images,
+fields repeated over several cells) raises :class:`ReportElementUnsupported`: the rest
+of such a report would look complete without being so.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from xtbatch.report.elements import (
     Line,
     Rect,
     TextArea,
+    Watermark,
     number,
     parse_element,
+    parse_watermark,
     text_of,
 )
-from xtbatch.report.errors import ReportDefinitionInvalid
+from xtbatch.report.errors import ReportDefinitionInvalid, ReportElementUnsupported
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,7 @@ __all__ = [
     "ReportDefinition",
     "Section",
     "TextArea",
+    "Watermark",
     "parse_definition",
     "parse_section",
 ]
@@ -149,6 +155,7 @@ class ReportDefinition:
     pghead: Mapping[str, Section] = field(default_factory=dict)
     pgfoot: Mapping[str, Section] = field(default_factory=dict)
     sections: tuple[DetailSection, ...] = ()
+    watermark: Watermark | None = None
 
 
 def parse_definition(source: str) -> ReportDefinition:
@@ -180,12 +187,19 @@ def _parse_report(root: ET.Element) -> ReportDefinition:
     pghead: dict[str, Section] = {}
     pgfoot: dict[str, Section] = {}
     sections: list[DetailSection] = []
+    watermark: Watermark | None = None
     for child in root:
         tag = child.tag
         if tag in ("title", "name", "description"):
             texts[tag] = text_of(child)
         elif tag in ("size", "portrait", "landscape") or tag.endswith("margin"):
             _parse_page_part(child, page)
+        elif tag == "labeltype":
+            _refuse(tag, "a label sheet", "the page setup")
+        elif tag == "watermark":
+            watermark = parse_watermark(child)
+        elif tag == "background":
+            _refuse_background(child)
         elif tag == "querysource":
             queries.append(_parse_query_source(child))
         elif tag == "parameter" and child.get("name"):
@@ -218,6 +232,7 @@ def _parse_report(root: ET.Element) -> ReportDefinition:
         pghead=pghead,
         pgfoot=pgfoot,
         sections=tuple(sections),
+        watermark=watermark,
     )
 
 
@@ -226,6 +241,8 @@ def _parse_page_part(child: ET.Element, page: dict[str, float | str]) -> None:
         width, height = child.find("width"), child.find("height")
         if width is not None and height is not None:
             page.update(size="Custom", width=number(width), height=number(height))
+        elif text_of(child).strip() == "Labels":
+            _refuse("size", "a label sheet", "the page setup")
         else:
             page["size"] = text_of(child).strip()
     elif child.tag in ("portrait", "landscape"):
@@ -335,6 +352,11 @@ def parse_section(element: ET.Element) -> Section:
             height = number(child)
         elif child.tag in PAGE_VARIANTS or child.tag == "key":
             continue
+        elif child.tag in _UNSUPPORTED_ELEMENTS:
+            _refuse(child.tag, _UNSUPPORTED_ELEMENTS[child.tag], _BAND_NAMES.get(element.tag, ""))
+        elif child.tag == "field" and _repeats(child):
+            where = _BAND_NAMES.get(element.tag, "")
+            _refuse("field", "a field repeated over several cells", where)
         else:
             parsed = parse_element(child)
             if parsed is None:
@@ -342,3 +364,42 @@ def parse_section(element: ET.Element) -> Section:
             # OpenRPT draws rects and images first, under the text.
             (background if isinstance(parsed, Box | Image) else foreground).append(parsed)
     return Section(kind=element.tag, height=height, elements=tuple(background + foreground))
+
+
+# Band elements OpenRPT draws and xtbatch does not, by tag.
+_UNSUPPORTED_ELEMENTS: Mapping[str, str] = {"graph": "a graph", "crosstab": "a crosstab"}
+
+_BAND_NAMES: Mapping[str, str] = {
+    "rpthead": "the report header",
+    "rptfoot": "the report footer",
+    "pghead": "a page header",
+    "pgfoot": "a page footer",
+    "detail": "a detail band",
+    "head": "a group header",
+    "grouphead": "a group header",
+    "foot": "a group footer",
+    "groupfoot": "a group footer",
+}
+
+
+def _refuse(tag: str, what: str, where: str) -> None:
+    place = f" in {where}" if where else ""
+    raise ReportElementUnsupported(
+        f"The report uses <{tag}> ({what}{place}), which xtbatch cannot print yet.\n"
+        "Print this report from the xTuple desktop client, or remove the element from the "
+        "report definition."
+    )
+
+
+def _refuse_background(element: ET.Element) -> None:
+    """Refuse a background image that OpenRPT would draw (it has an image and opacity)."""
+    data = element.find("data")
+    dynamic = data is not None and all(text_of(data.find(tag)) for tag in ("query", "column"))
+    opacity = number(element.find("opacity"), 25.0)  # OpenRPT's default opacity
+    if (dynamic or text_of(element.find("image")).strip()) and opacity > 0:
+        _refuse(element.tag, "a background image on every page", "")
+
+
+def _repeats(element: ET.Element) -> bool:
+    """Whether a field repeats over several cells (OpenRPT's <lines>/<columns>)."""
+    return number(element.find("lines"), 1.0) > 1 or number(element.find("columns"), 1.0) > 1

@@ -122,6 +122,41 @@ class Barcode:
 Element = Label | Field | TextArea | Line | Box | Image | Barcode
 
 
+@dataclass(frozen=True, kw_only=True)
+class Watermark:
+    """Text across every page, behind it: static ``text`` or a query column (``data``).
+
+    ``font`` None is OpenRPT's default: Arial at the largest size that fits the diagonal.
+    ``opacity`` runs from 0 (invisible) to 255 (black).
+    """
+
+    text: str = ""
+    data: DataRef | None = None
+    font: Font | None = None
+    opacity: int = 25
+
+
+def parse_watermark(element: ET.Element) -> Watermark | None:
+    """The report's ``<watermark>``; None when it has no text, no data or no opacity.
+
+    As OpenRPT's ``parseReportWatermark`` in ``common/parsexmlutils.cpp``.
+    """
+    data = _data(element.find("data"))
+    if data is not None and not (data.query and data.column):
+        data = None
+    opacity = min(max(int(number(element.find("opacity"), 25.0)), 0), 255)
+    text = text_of(element.find("text"))
+    font = element.find("font")
+    if (data is None and not text) or opacity == 0:
+        return None
+    return Watermark(
+        text=text,
+        data=data,
+        font=_font(font) if font is not None else None,
+        opacity=opacity,
+    )
+
+
 def text_of(element: ET.Element | None) -> str:
     """Return an element's text content, '' when it is missing."""
     return "" if element is None else "".join(element.itertext())
@@ -139,9 +174,8 @@ def parse_element(element: ET.Element) -> Element | None:
     """Parse one band element; None (with a warning) when unknown or incomplete."""
     parser = _PARSERS.get(element.tag)
     if parser is None:
-        what = "unsupported" if element.tag in ("graph", "crosstab") else "unknown"
         log.warning(
-            "Skipping %s report element <%s>", what, element.tag, extra={"action": "report_parse"}
+            "Skipping unknown report element <%s>", element.tag, extra={"action": "report_parse"}
         )
         return None
     parsed = parser(element)

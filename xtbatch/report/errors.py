@@ -52,3 +52,10 @@ class ReportImageInvalid(JobFailed):
 
 class ReportFontUnknown(JobFailed):
     """The report uses a font xtbatch cannot render: change it to Helvetica, Times or Courier."""
+
+
+class ReportElementUnsupported(JobFailed):
+    """The report uses an OpenRPT feature xtbatch cannot render yet (graph, crosstab, labels…).
+
+    Printing the rest would give a page that looks complete but is not, so the job fails.
+    """

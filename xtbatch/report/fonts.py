@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -80,6 +81,27 @@ def text_width(text: str, name: str, size: float) -> float:
     return stringWidth(text, name, size) * 100.0 / 72.0
 
 
+def widest_width(text: str, name: str, size: float) -> float:
+    """At least the width of ``text`` (1/100 inch): its length times the widest glyph it may use.
+
+    A bound that costs no measuring, for text that plainly fits its box.
+    """
+    printable_ascii = text.isascii() and text.isprintable()
+    widest = _widest_ascii(name) if printable_ascii else _WIDEST_ANY
+    return len(text) * widest * size / 1000.0 * 100.0 / 72.0
+
+
+# The widest advance (1/1000 em) reportlab gives any BMP character in a standard font,
+# substitutes for characters outside the font's encoding included.
+_WIDEST_ANY = 1042.0
+
+
+@functools.lru_cache(maxsize=16)
+def _widest_ascii(name: str) -> float:
+    """The widest printable ASCII glyph of font ``name``, in 1/1000 em."""
+    return max(stringWidth(chr(code), name, 1000) for code in range(0x20, 0x7F))
+
+
 def line_height(size: float) -> float:
     """A comfortable line height for ``size`` points, in 1/100 inch."""
     return size * 1.2 * 100.0 / 72.0
@@ -115,3 +137,72 @@ def _fitting_prefix(text: str, name: str, size: float, width: float) -> int:
     while cut < len(text) and text_width(text[: cut + 1], name, size) <= width:
         cut += 1
     return cut
+
+
+# OpenRPT lays text areas out at 100 dots per inch (one dot per layout unit) and wraps a line
+# once it is wider than the box less CLIP_MARGIN dots (renderer/textelementsplitter.cpp).
+TEXT_AREA_DPI = 100
+CLIP_MARGIN = 10
+_WHITESPACE = re.compile(r"\s")
+
+
+def text_area_width(width: float) -> int:
+    """The width (1/100 inch) a text area's lines must not exceed, as OpenRPT computes it.
+
+    ``(int)(width_in_inches * dpi) - CLIP_MARGIN``: the truncation is OpenRPT's, so a box of
+    57 gives 46 (0.57 * 100 is 56.99… in binary floating point), as it does in OpenRPT.
+    """
+    return int(width / 100.0 * TEXT_AREA_DPI) - CLIP_MARGIN
+
+
+def text_area_lines(text: str, name: str, size: float, width: float) -> list[str]:
+    """Split a text area's value into lines as OpenRPT's TextElementSplitter does.
+
+    Words wider than the whole box are first cut where they overflow it (OpenRPT's
+    textForcedToWrap); then each line runs to the last whitespace before the text gets wider
+    than :func:`text_area_width`. As in OpenRPT, the last word before a newline is not
+    measured. One deviation: where OpenRPT puts all the remaining text on one (clipped) line
+    because a single word is wider than the wrap width, xtbatch puts that word alone on it.
+    """
+    limit = text_area_width(width)
+    rest = _force_wrap(text, name, size, width)
+    lines: list[str] = []
+    while rest:
+        end = _line_end(rest, name, size, limit)
+        lines.append(rest[:end])
+        rest = rest[end + 1 :]
+    return lines
+
+
+def _line_end(text: str, name: str, size: float, limit: int) -> int:
+    """Where the first line of ``text`` ends (the whitespace it breaks at, or len(text))."""
+    end = -1  # the whitespace after the words that fit so far
+    for match in _WHITESPACE.finditer(text):
+        at = match.start()
+        if text[at] == "\n":
+            return at
+        if text_width(text[:at], name, size) > limit:
+            return end if end >= 0 else at
+        end = at
+    if end >= 0 and text_width(text, name, size) > limit:
+        return end
+    return len(text)
+
+
+def _force_wrap(text: str, name: str, size: float, width: float) -> str:
+    """Insert a space where a word wider than ``width`` overflows it, as OpenRPT does."""
+    if not any(text_width(w, name, size) >= width for w in text.split()):
+        return text
+    out: list[str] = []
+    position = 0
+    for match in re.finditer(r"\S+", text):
+        out.append(text[position : match.start()])
+        word = match.group()
+        while text_width(word, name, size) > width and len(word) > 1:
+            cut = max(_fitting_prefix(word, name, size, width), 1)
+            out.append(word[:cut] + " ")
+            word = word[cut:]
+        out.append(word)
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)

@@ -2,8 +2,11 @@
 
 This follows OpenRPT's pre-renderer (``renderer/orprerender.cpp``): the report header, then each
 detail section with its group heads and feet, then the report footer; a band that does not fit
-above the page footer starts a new page; text areas flow line by line across pages. Positions
-are in 1/100 inch from the page's top-left corner; :mod:`xtbatch.report.pdf` draws them.
+above the page footer starts a new page; text areas flow line by line across pages. As in
+OpenRPT, a band without elements takes no room when drawn, though its height still counts when
+room is reserved for it (``renderSection`` against ``renderSectionSize``). Unlike OpenRPT, a
+group head never ends a page: it goes to the next page with its first row. Positions are in
+1/100 inch from the page's top-left corner; :mod:`xtbatch.report.pdf` draws them.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from xtbatch.report.definition import (
     DetailSection,
     Element,
     Field,
+    Font,
     Image,
     Label,
     Line,
@@ -28,7 +32,7 @@ from xtbatch.report.definition import (
     Section,
     TextArea,
 )
-from xtbatch.report.fonts import font_name, wrap
+from xtbatch.report.fonts import font_name, text_area_lines
 from xtbatch.report.formatting import format_value, to_text
 from xtbatch.report.shapes import (
     BarcodeShape,
@@ -36,15 +40,15 @@ from xtbatch.report.shapes import (
     Document,
     ImageShape,
     LineShape,
+    PageCount,
     Shape,
     TextBox,
+    WatermarkShape,
 )
 from xtbatch.report.totals import Totals
+from xtbatch.report.values import Values
 
 log = logging.getLogger(__name__)
-
-CONTEXT_QUERY = "Context Query"
-PARAMETER_QUERY = "Parameter Query"
 
 
 def layout(
@@ -68,10 +72,15 @@ def layout(
             engine.run()
             if len(engine.pages) == known:
                 break
-    count = str(len(engine.pages))
+    # As OpenRPT, fill in the page count once the last page is known.
+    count = len(engine.pages)
     pages = tuple(
         tuple(
-            dataclasses.replace(s, text=count) if isinstance(s, TextBox) and s.page_count else s
+            dataclasses.replace(
+                s, text=format_value(count, s.deferred.format, builtin=False), deferred=None
+            )
+            if isinstance(s, TextBox) and isinstance(s.deferred, PageCount)
+            else s
             for s in page
         )
         for page in engine.pages
@@ -88,14 +97,16 @@ class _Engine:
     last_page: int | None = None
     pages: list[list[Shape]] = field(default_factory=list)
     y: float = 0.0
+    page_top: float = 0.0  # where the page's content starts, below its head
     totals: Totals = field(init=False)
+    values: Values = field(init=False)
     # Where subtotals start: "page" in page feet, a group index in group bands; "head" marks
     # page heads, which count like the detail band.
     context: str | int | None = None
-    _warned: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.totals = Totals(self.data.results)
+        self.values = Values(definition=self.definition, data=self.data, totals=self.totals)
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -124,10 +135,35 @@ class _Engine:
             self.finish_page(last=False)
         self.pages.append([])
         self.totals.mark_page()
+        self.place_watermark()
         self.y = self.definition.page.margin_top
         header = self.page_band(self.definition.pghead, last=False, header=True)
         if header is not None:
             self.render(header, context="head")
+        self.page_top = self.y
+
+    def place_watermark(self) -> None:
+        """OpenRPT's renderWatermark: the page's watermark text, behind everything else."""
+        mark = self.definition.watermark
+        if mark is None:
+            return
+        text = mark.text if mark.data is None else to_text(self.value(mark.data))
+        if not text:
+            return
+        page = self.definition.page
+        self.pages[-1].append(
+            WatermarkShape(
+                x=page.margin_left,
+                y=page.margin_top,
+                width=page.width - page.margin_left - page.margin_right,
+                height=page.height - page.margin_top - page.margin_bottom,
+                text=text,
+                # OpenRPT's default watermark font is Arial, sized to fit.
+                font=font_name(mark.font or Font(face="Arial"), strict=self.strict_fonts),
+                size=mark.font.size if mark.font is not None else None,
+                opacity=mark.opacity,
+            )
+        )
 
     def finish_page(self, *, last: bool) -> None:
         footer = self.page_band(self.definition.pgfoot, last=last, header=False)
@@ -164,7 +200,9 @@ class _Engine:
 
     def fits(self, band: Section, *, last: bool = False, ignore_text: bool = False) -> bool:
         """Whether ``band`` fits above the page footer (OpenRPT's test, kept to the letter)."""
-        needed = self.band_height(band, ignore_text=ignore_text)
+        return self.fits_height(self.band_height(band, ignore_text=ignore_text), last=last)
+
+    def fits_height(self, needed: float, *, last: bool = False) -> bool:
         return self.y + needed + self.footer_height(last=last) < self.bottom
 
     def ensure_room(self, band: Section, *, last: bool = False) -> None:
@@ -174,15 +212,14 @@ class _Engine:
     # -- detail sections ----------------------------------------------------------------------
 
     def render_detail(self, section: DetailSection) -> None:
-        result = self.result(section.key.query)
+        result = self.values.result(section.key.query)
         if result is None or not result.rows:
             return
         query, rows, groups = section.key.query, result.rows, section.groups
         self.totals.start_detail(query)
-        for index, group in enumerate(groups):
+        for index in range(len(groups)):
             self.totals.reset_group(index, through=-1)
-            if group.head is not None:
-                self.render(group.head, context=index)
+        self.open_groups(section, 0, 0, last=len(rows) == 1)
         for row in range(len(rows)):
             self.totals.move(query, row)
             if not self.fits(section.detail, last=row == len(rows) - 1, ignore_text=True):
@@ -195,7 +232,7 @@ class _Engine:
                 changed = self.changed_group(result, section, row)
                 if changed is not None:
                     self.close_groups(section, changed, row)
-                    self.open_groups(section, changed, row + 1)
+                    self.open_groups(section, changed, row + 1, last=row + 2 == len(rows))
         self.close_groups(section, 0, len(rows) - 1, final=True)
         self.totals.end_detail()
         if section.page_break_at_end:
@@ -228,35 +265,52 @@ class _Engine:
         if do_break:
             self.new_page()
 
-    def open_groups(self, section: DetailSection, first: int, row: int) -> None:
+    def open_groups(self, section: DetailSection, first: int, row: int, *, last: bool) -> None:
+        """Draw the heads of groups ``first``… for ``row``, on the page its first row goes on.
+
+        OpenRPT checks each head alone and may leave it at the foot of a page, its rows on
+        the next; xtbatch keeps the heads with their first row.
+        """
         query = section.key.query
         self.totals.move(query, row)
-        for index in range(first, len(section.groups)):
-            group = section.groups[index]
-            if group.head is None:
-                continue
-            if not self.fits(group.head):
-                # The old page's footer and the new page's subtotals split after the rows drawn.
+        heads = [(i, g.head) for i, g in enumerate(section.groups) if i >= first and g.head]
+        if not heads:
+            return
+        needed = sum(self.band_height(head) for _, head in heads)
+        needed += self.band_height(section.detail, ignore_text=True)
+        if not self.fits_height(needed, last=last) and self.y > self.page_top:
+            # The old page's footer and the new page's subtotals split after the rows drawn.
+            self.totals.move(query, row - 1)
+            self.new_page()
+            self.totals.move(query, row)
+        for index, head in heads:
+            if not self.fits(head):
                 self.totals.move(query, row - 1)
                 self.new_page()
                 self.totals.move(query, row)
-            self.render(group.head, context=index)
+            self.render(head, context=index)
 
     # -- bands --------------------------------------------------------------------------------
 
     def band_height(self, band: Section, *, ignore_text: bool = False) -> float:
+        """The room ``band`` needs: its height, or more where its text areas grow it.
+
+        OpenRPT's renderSectionSize: a band with no elements still needs its height here.
+        """
         height = band.height
         if ignore_text:
             return height
         for element in band.elements:
             if isinstance(element, TextArea):
-                lines = self.text_lines(element)
-                if lines:
-                    stretch = element.rect.y + len(lines) * element.rect.height
-                    height = max(height, stretch + element.bottompad)
+                # An empty text area still reaches down to its top plus its bottom padding.
+                lines = len(self.text_lines(element))
+                stretch = element.rect.y + lines * element.rect.height + element.bottompad
+                height = max(height, stretch)
         return height
 
     def render(self, band: Section, *, context: str | int | None = None) -> None:
+        if not band.elements:
+            return  # OpenRPT's renderSection: a band with no elements takes no room
         saved = self.context
         if context is not None:
             self.context = context
@@ -281,7 +335,7 @@ class _Engine:
         """Place a text area's lines, starting new pages as needed; return where it ends."""
         lines = self.text_lines(text)
         if not lines:
-            return top
+            return top + text.rect.y + text.bottompad
         name = font_name(text.font, strict=self.strict_fonts)
         left, rect = self.definition.page.margin_left, text.rect
         # Page heads and feet never break pages: a head that did would start pages forever.
@@ -290,9 +344,10 @@ class _Engine:
         y = top + rect.y
         fresh = False  # a line taller than a page still goes on one, not on endless pages
         for line in lines:
-            if not in_footer and not fresh and y + rect.height >= limit:
+            # OpenRPT's TextElementSplitter::endOfPage: the line would end below the limit.
+            if not in_footer and not fresh and y + rect.height > limit:
                 self.new_page()
-                y, fresh = self.y, True
+                y, fresh = self.y + rect.y, True
                 limit = self.bottom - self.footer_height()
             else:
                 fresh = False
@@ -315,7 +370,7 @@ class _Engine:
         if not value:
             return []
         name = font_name(text.font, strict=self.strict_fonts)
-        return wrap(value, name, text.font.size, text.rect.width)
+        return text_area_lines(value, name, text.font.size, text.rect.width)
 
     def place(self, element: Element, top: float) -> None:
         shape = self.shape(element, self.definition.page.margin_left, top)
@@ -335,13 +390,16 @@ class _Engine:
         r = element.rect
         x, y, width, height = left + r.x, top + r.y, r.width, r.height
         if isinstance(element, Label | Field):
-            text, page_count = (
-                (element.text, False) if isinstance(element, Label) else self.field_text(element)
-            )
+            if isinstance(element, Label):
+                text, deferred = element.text, None
+            else:
+                text, deferred = self.values.field_text(
+                    element, page_number=self.page_number, context=self.context
+                )
             return TextBox(
                 x=x, y=y, width=width, height=height, text=text, size=element.font.size,
                 font=font_name(element.font, strict=self.strict_fonts), align=element.align,
-                page_count=page_count,
+                deferred=deferred,
             )  # fmt: skip
         if isinstance(element, Box):
             return BoxShape(x=x, y=y, width=width, height=height, weight=element.weight)
@@ -362,51 +420,8 @@ class _Engine:
 
     # -- values -------------------------------------------------------------------------------
 
-    def field_text(self, element: Field) -> tuple[str, bool]:
-        ref = element.data
-        if element.track_total:
-            value: object = self.totals.total(ref, subtotal=element.subtotal, context=self.context)
-        elif ref.query == CONTEXT_QUERY and ref.column == "page_count":
-            return "", True
-        else:
-            value = self.value(ref)
-        return format_value(value, element.format, builtin=element.builtin_format), False
-
     def value(self, ref: DataRef) -> object:
-        if ref.query == CONTEXT_QUERY:
-            return self.context_value(ref.column)
-        if ref.query == PARAMETER_QUERY:
-            return self.data.params.get(ref.column, "")
-        result = self.result(ref.query)
-        if result is None or not result.rows:
-            return None
-        index = result.column_index(ref.column)
-        if index is None:
-            self.warn_once(f"Query {ref.query!r} has no column {ref.column!r}: left blank")
-            return None
-        return result.rows[self.totals.row(ref.query)][index]
-
-    def context_value(self, column: str) -> object:
-        values = {
-            "page_number": self.page_number,
-            "report_name": self.definition.name,
-            "report_title": self.definition.title,
-            "report_description": self.definition.description,
-        }
-        if column not in values:
-            self.warn_once(f"Context Query has no column {column!r}: left blank")
-        return values.get(column)
-
-    def result(self, query: str) -> QueryResult | None:
-        result = self.data.results.get(query)
-        if result is None:
-            self.warn_once(f"The report has no query source named {query!r}: left blank")
-        return result
-
-    def warn_once(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
-            log.warning(message, extra={"action": "report_render"})
+        return self.values.value(ref, page_number=self.page_number)
 
 
 __all__ = ["Document", "Shape", "layout"]

@@ -1,10 +1,18 @@
-"""Draw a laid-out report as PDF with reportlab."""
+"""Draw a laid-out report as PDF with reportlab, as OpenRPT's print renderer draws it.
+
+From ``renderer/orprintrender.cpp`` and Qt's defaults there: a line's or rectangle's
+``<weight>`` is a pen width in 1/100 inch (weight 2 is 1.44 pt), with Qt's default square caps
+and bevel joins; text is drawn in its rectangle and clipped to it (``QPainter::drawText``
+clips to the rectangle unless told not to), so a value wider than its column is cut at the
+column's edge instead of running over the next one.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import io
+import math
 
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import getAscentDescent
@@ -14,7 +22,7 @@ from xtbatch.report.barcode import barcode_drawing, draw_barcode
 from xtbatch.report.data import ReportData
 from xtbatch.report.definition import ReportDefinition
 from xtbatch.report.errors import ReportImageInvalid
-from xtbatch.report.fonts import text_width, wrap
+from xtbatch.report.fonts import text_width, widest_width, wrap
 from xtbatch.report.layout import layout
 from xtbatch.report.shapes import (
     BarcodeShape,
@@ -24,10 +32,15 @@ from xtbatch.report.shapes import (
     LineShape,
     Shape,
     TextBox,
+    WatermarkShape,
 )
 
 POINTS = 0.72  # points per 1/100 inch
 MIN_STROKE = 0.5  # points: OpenRPT's weight 0 is the thinnest line the device draws
+SQUARE_CAP = 2  # PDF line cap 2: projecting square, Qt's default (Qt::SquareCap)
+BEVEL_JOIN = 2  # PDF line join 2: bevel, Qt's default (Qt::BevelJoin)
+# Qt's standard point sizes of a scalable font (QFontDatabase::standardSizes).
+WATERMARK_SIZES = (6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 22, 24, 26, 28, 36, 48, 72)
 
 
 def render(definition: ReportDefinition, data: ReportData, *, strict_fonts: bool = False) -> bytes:
@@ -55,6 +68,8 @@ def draw(document: Document) -> bytes:
     canvas.setCreator("xtbatch")
     painter = _Painter(canvas=canvas, height=document.height * POINTS)
     for page in document.pages:
+        canvas.setLineCap(SQUARE_CAP)
+        canvas.setLineJoin(BEVEL_JOIN)
         for shape in page:
             painter.draw(shape)
         canvas.showPage()
@@ -76,12 +91,12 @@ class _Painter:
         if isinstance(shape, TextBox):
             self.text(shape)
         elif isinstance(shape, LineShape):
-            self.canvas.setLineWidth(max(shape.weight, MIN_STROKE))
+            self.canvas.setLineWidth(stroke_width(shape.weight))
             self.canvas.line(
                 shape.x1 * POINTS, self.y(shape.y1), shape.x2 * POINTS, self.y(shape.y2)
             )
         elif isinstance(shape, BoxShape):
-            self.canvas.setLineWidth(max(shape.weight, MIN_STROKE))
+            self.canvas.setLineWidth(stroke_width(shape.weight))
             self.canvas.rect(
                 shape.x * POINTS,
                 self.y(shape.y + shape.height),
@@ -90,6 +105,8 @@ class _Painter:
             )
         elif isinstance(shape, ImageShape):
             self.image(shape)
+        elif isinstance(shape, WatermarkShape):
+            self.watermark(shape)
         else:
             self.barcode(shape)
 
@@ -108,19 +125,56 @@ class _Painter:
             top += (box.height * POINTS - block) / 2
         elif box.align.vertical == "bottom":
             top += box.height * POINTS - block
-        self.canvas.setFont(box.font, box.size)
+        # Measuring costs: left-aligned text too short to possibly overflow is not measured.
+        horizontal = box.align.horizontal
+        widths: list[float] = []
+        if horizontal != "left" or widest_width(box.text, box.font, box.size) > box.width:
+            widths = [text_width(line, box.font, box.size) for line in lines]
+        clip = (bool(widths) and max(widths) > box.width) or block > box.height * POINTS
+        canvas = self.canvas
+        if clip:
+            # Only text that overflows its rectangle is clipped, as Qt does: a clip per box
+            # would cost every one of them a graphics state.
+            canvas.saveState()
+            path = canvas.beginPath()
+            path.rect(
+                box.x * POINTS, self.y(box.y + box.height), box.width * POINTS, box.height * POINTS
+            )
+            canvas.clipPath(path, stroke=0, fill=0)
+        canvas.setFont(box.font, box.size)
         for number, line in enumerate(lines):
+            x = box.x * POINTS
+            if horizontal == "hcenter":
+                x += (box.width - widths[number]) * POINTS / 2
+            elif horizontal == "right":
+                x += (box.width - widths[number]) * POINTS
             # Centre the glyphs in their line: the baseline sits below the ascent.
             baseline = top + number * leading + (leading - ascent + descent) / 2 + ascent
-            self.line_of_text(box, line, self.height - baseline)
+            canvas.drawString(x, self.height - baseline, line)
+        if clip:
+            canvas.restoreState()
 
-    def line_of_text(self, box: TextBox, line: str, y: float) -> None:
-        x = box.x * POINTS
-        if box.align.horizontal == "hcenter":
-            x += (box.width - text_width(line, box.font, box.size)) * POINTS / 2
-        elif box.align.horizontal == "right":
-            x += (box.width - text_width(line, box.font, box.size)) * POINTS
-        self.canvas.drawString(x, y, line)
+    def watermark(self, shape: WatermarkShape) -> None:
+        """Grey text centred on the rising diagonal, as OpenRPT's renderWatermark blends it."""
+        width, height = shape.width * POINTS, shape.height * POINTS
+        room = 0.9 * math.hypot(width, height)
+        # Qt tries the family's standard sizes from the largest down to the second smallest.
+        size = next(
+            (s for s in reversed(WATERMARK_SIZES[1:]) if text_width(shape.text, shape.font, s)
+             * POINTS < room),
+            WATERMARK_SIZES[1],
+        )  # fmt: skip
+        if shape.size is not None:
+            size = min(size, shape.size)
+        ascent, descent = getAscentDescent(shape.font, size)
+        canvas = self.canvas
+        canvas.saveState()
+        canvas.setFillGray(1 - shape.opacity / 255)
+        canvas.translate(shape.x * POINTS + width / 2, self.y(shape.y) - height / 2)
+        canvas.rotate(math.degrees(math.atan2(height, width)))
+        canvas.setFont(shape.font, size)
+        canvas.drawCentredString(0, -(ascent + descent) / 2, shape.text)
+        canvas.restoreState()
 
     def image(self, shape: ImageShape) -> None:
         reader = self.images.get(shape.source)
@@ -194,3 +248,8 @@ def _uudecode(source: str) -> bytes:
         if line:
             chunks.append(binascii.a2b_uu(line))
     return b"".join(chunks)
+
+
+def stroke_width(weight: float) -> float:
+    """The PDF line width (points) of an OpenRPT ``<weight>`` (1/100 inch); 0 is the thinnest."""
+    return max(weight * POINTS, MIN_STROKE)

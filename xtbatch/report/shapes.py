@@ -11,7 +11,24 @@ from xtbatch.report.elements import Align
 
 
 @dataclass(frozen=True, kw_only=True)
+class PageCount:
+    """Text filled in with the number of pages, in the field's printf ``format``, at the end."""
+
+    format: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuiltinNumber:
+    """A number in an xTuple builtin format (money, qty…): the database formats it if it can."""
+
+    format: str
+    value: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class TextBox:
+    """Text drawn in its rectangle and clipped to it, as OpenRPT draws text."""
+
     x: float
     y: float
     width: float
@@ -20,7 +37,8 @@ class TextBox:
     font: str
     size: float
     align: Align
-    page_count: bool = False  # filled with the page count once every page is laid out
+    # What the text is waiting for: the page count, or the database's number format.
+    deferred: PageCount | BuiltinNumber | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +81,24 @@ class BarcodeShape:
     narrow_bar_width: float
 
 
-Shape = TextBox | LineShape | BoxShape | ImageShape | BarcodeShape
+@dataclass(frozen=True, kw_only=True)
+class WatermarkShape:
+    """Text along the diagonal of the area inside the margins, grey by ``opacity`` (0-255).
+
+    ``size`` None: the largest standard size that fits; else at most that size.
+    """
+
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+    font: str
+    size: float | None
+    opacity: int
+
+
+Shape = TextBox | LineShape | BoxShape | ImageShape | BarcodeShape | WatermarkShape
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,6 +16,7 @@ from xtbatch.report.errors import (
     MetaSQLNotFound,
     MetaSQLSyntaxError,
     ReportDefinitionInvalid,
+    ReportElementUnsupported,
     ReportNotFound,
     ReportParameterMissing,
     ReportQueryFailed,
@@ -178,3 +179,29 @@ def test_invalid_definition(conn: Conn) -> None:
     add_report(conn, "broken", "<report><title>")
     with pytest.raises(ReportDefinitionInvalid, match="not valid XML"):
         render_report(conn, "broken", {})
+
+
+def test_unsupported_element_names_the_report_and_the_element(conn: Conn) -> None:
+    source = simple_report("SELECT 1 AS v").replace(
+        "</detail>",
+        "<crosstab><rect><x>0</x><y>0</y><width>9</width><height>9</height></rect>"
+        "</crosstab></detail>",
+    )
+    add_report(conn, "xtab", source)
+    with pytest.raises(ReportElementUnsupported) as info:
+        render_report(conn, "xtab", {})
+    assert str(info.value).splitlines()[0] == (
+        "Report 'xtab' uses <crosstab> (a crosstab in a detail band), which xtbatch cannot "
+        "print yet."
+    )
+
+
+def test_report_date_without_xtuples_functions_is_iso(conn: Conn) -> None:
+    source = simple_report("SELECT 1 AS v").replace(
+        "<data><query>q</query><column>v</column></data>",
+        "<data><query>Context Query</query><column>report_date</column></data>",
+    )
+    add_report(conn, "dated", source)
+    today = conn.execute("SELECT to_char(CURRENT_DATE, 'YYYY-MM-DD')").fetchone()
+    assert today is not None
+    assert pages_of(render_report(conn, "dated", {}).pdf) == [[today[0]]]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from xtbatch.report.elements import Font
-from xtbatch.report.fonts import font_name, wrap
+from xtbatch.report.fonts import font_name, text_width, widest_width, wrap
 from xtbatch.report.formatting import format_value, to_text
 
 
@@ -52,6 +52,15 @@ def test_printf_formats(value: object, fmt: str, text: str) -> None:
         (Decimal("2"), "qty", "2.00"),
         (1.5, "cost", "1.5000"),
         (0.155, "percent", "15.50"),
+        # As xTuple's formatNumeric in the stock Default locale: numeric rounding (half away
+        # from zero), no negative zero, the locale's scale per kind.
+        (0.125, "money", "0.13"),
+        (-1234.5, "money", "-1,234.50"),
+        (-0.001, "money", "0.00"),
+        (1.23456, "qtyper", "1.2346"),
+        (0.5, "uomratio", "0.50000"),
+        (0.05, "scrap", "5.00"),
+        (2.5, "price", "2.5000"),
         ("n/a", "money", "n/a"),
         (1, "nonsense", "1"),
     ],
@@ -80,3 +89,10 @@ def test_wrap_breaks_a_word_wider_than_the_line() -> None:
 )
 def test_font_faces_map_to_standard_fonts(font: Font, name: str) -> None:
     assert font_name(font) == name
+
+
+@pytest.mark.parametrize("name", ["Helvetica", "Helvetica-Bold", "Times-Italic", "Courier"])
+def test_widest_width_is_never_less_than_the_measured_width(name: str) -> None:
+    # The PDF painter skips measuring text this bound says fits; it must never under-guess.
+    samples = [chr(code) * 4 for code in range(0x20, 0x3000, 3)] + ["Mm@W" * 5, "iiii", ""]
+    assert all(text_width(s, name, 9) <= widest_width(s, name, 9) for s in samples)
