@@ -146,12 +146,16 @@ def clerk(services: dict[str, str]) -> Iterator[Clerk]:
 def _template(services: dict[str, str], clerk: Clerk, upto: int | None) -> str:
     name = f"xtbatch_test_xt_tpl_{uuid.uuid4().hex[:8]}"
     _create_database(services["database_url"], name)
-    with psycopg.connect(database_url(services["database_url"], name), autocommit=True) as c:
-        load_xtuple(c, clerk)
-        if upto is None:
-            install(c)
-        else:
-            apply_migrations(c, upto)
+    try:
+        with psycopg.connect(database_url(services["database_url"], name), autocommit=True) as c:
+            load_xtuple(c, clerk)
+            if upto is None:
+                install(c)
+            else:
+                apply_migrations(c, upto)
+    except BaseException:
+        drop_database(services["database_url"], name)  # no teardown runs for a failed setup
+        raise
     return name
 
 
