@@ -1,7 +1,10 @@
 """Decode ``xtbatch.batchparam`` values by their declared type (the desktop client's Qt type
 name), shared by every job kind and by RunReport.
 
-A parameter whose value is empty or NULL is a flag: present means true. A NULL type (old
+Values are as the client stores them: submitAction writes ``QVariant::toString()``,
+submitReport ``XVariant::encode()`` (lists as ``"int":"3","int":"4"``; see
+:mod:`xtbatch.xvariant`). A parameter whose value is empty or NULL is a flag: present means
+true, except for list and map types, where it is the empty list or map. A NULL type (old
 rows) is inferred from the text. A value that does not fit its declared type raises
 :class:`ParameterInvalid` naming the parameter and what was expected.
 """
@@ -14,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from xtbatch import xvariant
 from xtbatch.errors import ParameterInvalid
 from xtbatch.jobs import RawParam
 
@@ -24,6 +28,7 @@ _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 _LIMIT = 100_000  # longest value we decode, in characters
+_NOT_FINITE = {"inf", "-inf", "+inf", "nan"}  # how Qt writes them
 
 
 def _bool(text: str) -> bool:
@@ -42,9 +47,10 @@ def _int(text: str) -> int:
 
 
 def _float(text: str) -> float:
-    if not _FLOAT.fullmatch(text.strip()):
+    stripped = text.strip()
+    if not _FLOAT.fullmatch(stripped) and stripped.lower() not in _NOT_FINITE:
         raise ValueError("a number")
-    return float(text)
+    return float(stripped)
 
 
 def _date(text: str) -> dt.date:
@@ -69,8 +75,11 @@ def _time(text: str) -> dt.time:
 
 
 def _list(text: str) -> list[Any]:
-    """A list as the client may store it: JSON, a PostgreSQL array literal, or commas."""
+    """A list: XVariant's ``"type":"value",…`` (what the client stores), else JSON, a
+    PostgreSQL array literal or plain commas (what people type)."""
     stripped = text.strip()
+    if xvariant.looks_like_list(stripped):
+        return xvariant.decode_list(stripped, _item)
     if stripped.startswith("["):
         try:
             items = json.loads(stripped)
@@ -84,8 +93,31 @@ def _list(text: str) -> list[Any]:
     return [_infer(part.strip().strip('"')) for part in stripped.split(",") if part.strip()]
 
 
+def _string_list(text: str) -> list[str]:
+    """A QStringList: XVariant's ``"item",…`` (commas inside quotes stay), else plain commas."""
+    if text.strip().startswith('"'):
+        return xvariant.decode_string_list(text.strip())
+    return [str(item) for item in _list(text)]
+
+
+def _item(type_name: str, text: str) -> Any:
+    """One item of an encoded list, as ``XVariant::decode`` reads it: by its type name; an
+    empty or unknown type name leaves the text as it is."""
+    decoder = DECODERS.get(type_name.strip().lower())
+    if decoder is None:
+        return text
+    if not text and type_name.strip().lower() in _CONTAINERS:
+        return _CONTAINERS[type_name.strip().lower()]()
+    return decoder(text)
+
+
 def _infer(text: str) -> Any:
     stripped = text.strip()
+    if xvariant.looks_like_list(stripped):
+        try:
+            return xvariant.decode_list(stripped, _item)
+        except ValueError:
+            return text
     if _INT.fullmatch(stripped):
         return int(stripped)
     if _FLOAT.fullmatch(stripped):
@@ -126,10 +158,28 @@ DECODERS: dict[str, Callable[[str], Any]] = {
     "datetime": _datetime,
     "timestamp": _datetime,
     "qtime": _time,
-    "qstringlist": lambda t: [str(item) for item in _list(t)],
+    "time": _time,
+    "qbytearray": str,
+    "qchar": str,
+    "long": _int,
+    "ulong": _int,
+    "short": _int,
+    "ushort": _int,
+    "qstringlist": _string_list,
     "qvariantlist": _list,
     "qlist<qvariant>": _list,
     "list": _list,
+    "qbitarray": xvariant.decode_bit_array,
+    "qvariantmap": lambda t: {},  # XVariant::encode writes a map as empty
+}
+# Types whose empty value is an empty container, not a flag.
+_CONTAINERS: dict[str, Callable[[], Any]] = {
+    "qstringlist": list,
+    "qvariantlist": list,
+    "qlist<qvariant>": list,
+    "list": list,
+    "qbitarray": list,
+    "qvariantmap": dict,
 }
 
 
@@ -145,21 +195,22 @@ def decode(param: RawParam) -> tuple[str, Any]:
             f"Parameter #{param.order} has no name.\n"
             "Every batchparam row needs batchparam_name; re-submit the job."
         )
+    declared = (param.type or "").strip()
     if param.value is None or param.value == "":
-        return name, True
+        empty = _CONTAINERS.get(declared.lower())
+        return name, True if empty is None else empty()
     if len(param.value) > _LIMIT:
         raise ParameterInvalid(
             f"Parameter '{name}' is too long ({len(param.value)} characters; at most {_LIMIT})."
         )
-    declared = (param.type or "").strip()
     if not declared:
         return name, _infer(param.value)
     decoder = DECODERS.get(declared.lower())
     if decoder is None:
         raise ParameterInvalid(
             f"Parameter '{name}' has a type xtbatch does not know: '{declared}'.\n"
-            f"Known types: {', '.join(sorted({'QString', 'int', 'double', 'bool', 'QDate'}))}, "
-            "QDateTime, QStringList, QVariantList."
+            "Known types: QString, int, double, bool, QDate, QTime, QDateTime, QStringList, "
+            "QVariantList and the other types the desktop client writes."
         )
     try:
         return name, decoder(param.value)

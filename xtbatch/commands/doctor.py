@@ -1,5 +1,9 @@
 """``xtbatch doctor``: check everything a working batch manager needs, then run a Ping job.
 
+On an xTuple database it also checks what the desktop client needs: the metric
+EnableBatchManager, xtbatch registered and enabled as an xTuple package, xtrole's grants, and
+that the client's batch statements resolve in a session as login(true) sets it up.
+
 One line per check (OK, WARN, FAIL or SKIP, what was found, what to do); the exit status is 1
 when any check failed. Nothing is sent by email: the SMTP check connects and says EHLO only.
 """
@@ -105,6 +109,8 @@ def diagnose(
         out(check.line())
         return check
 
+    from xtbatch.commands.doctor_xtuple import XTUPLE_CHECKS  # it builds on Check, below
+
     conn: psycopg.Connection[Row] | None = None
     try:
         database = record(check_database(settings))
@@ -112,15 +118,18 @@ def diagnose(
             conn = db.connect(settings, "doctor")
         schema_ok = False
         if conn is None:
-            for name in ("schema", "privileges"):
+            for name in ("schema", "privileges", *XTUPLE_CHECKS):
                 record(skip(name, "the database is not reachable"))
         else:
             live = conn
             schema_ok = record(guarded("schema", lambda: check_schema(live))).status == "OK"
             if schema_ok:
                 record(guarded("privileges", lambda: check_privileges(live)))
+                for name, xtuple_check in XTUPLE_CHECKS.items():
+                    record(guarded(name, functools.partial(xtuple_check, live)))
             else:
-                record(skip("privileges", "no schema"))
+                for name in ("privileges", *XTUPLE_CHECKS):
+                    record(skip(name, "no schema"))
         record(guarded("broker", lambda: check_broker(settings)))
         for name, check in (("worker", check_worker), ("bridge", check_bridge)):
             if conn is None or not schema_ok:

@@ -161,12 +161,20 @@ def test_doctor_all_green_with_a_real_worker_and_bridge(
         "the worker's heartbeat row",
         show=processes.logs,
     )
+    ops_db.rows(
+        "INSERT INTO metric (metric_name, metric_value) VALUES ('EnableBatchManager', 't') "
+        "RETURNING metric_id"
+    )
     code, checks, output = doctor_run(ops_env)
     assert code == 0, output + processes.logs()
     assert set(checks) == {
         "database",
         "schema",
         "privileges",
+        "metric",
+        "package",
+        "xtrole",
+        "client",
         "broker",
         "worker",
         "bridge",

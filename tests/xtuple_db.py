@@ -1,0 +1,196 @@
+"""Stand-in xTuple databases for the drop-in tests (issue 11), as pytest fixtures.
+
+A database gets xTuple's messages sample and ``tests/fixtures/xtuple_core.sql`` (xtrole,
+login, metrics, the package machinery, xTuple's callers of xtbatch), then ``xtbatch install``,
+in that order, as an administrator would on a real xTuple database. ``clerk`` is an ordinary
+xTuple user: a login role that is a member of xtrole and nothing more. Roles are
+cluster-wide: the clerk is made once per session and dropped at its end; xtrole is kept.
+
+Import the fixtures into a conftest: ``from tests.xtuple_db import *  # noqa: F403``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+
+from tests.conftest import _create_database, database_url, drop_database
+from tests.harness import Db
+from xtbatch import sql as xtbatch_sql
+from xtbatch.install import install
+from xtbatch.sql import sample_sql
+from xtbatch.xtuple import PKG_PARENTS
+
+CORE = Path(__file__).parent / "fixtures" / "xtuple_core.sql"
+# xTuple's group role, made once for the cluster where missing (the core fixture does the same).
+ENSURE_XTROLE = """
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'xtrole') THEN
+        CREATE ROLE xtrole NOLOGIN;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
+END
+$$"""
+
+__all__ = [
+    "Clerk",
+    "XtupleDb",
+    "apply_migrations",
+    "clerk",
+    "load_xtuple",
+    "xtbatch_cli",
+    "xtuple",
+    "xtuple_template",
+    "xtuple_v4",
+    "xtuple_v4_template",
+]
+
+
+@dataclass(frozen=True)
+class Clerk:
+    """An ordinary xTuple user."""
+
+    name: str
+    email: str
+
+    def url(self, database: Db) -> str:
+        info = {k: v for k, v in conninfo_to_dict(database.url).items() if v is not None}
+        info["user"] = self.name
+        info.pop("password", None)
+        return make_conninfo("", **info)
+
+    def connect(self, database: Db, **kw: Any) -> psycopg.Connection[dict[str, Any]]:
+        return psycopg.connect(self.url(database), autocommit=True, row_factory=dict_row, **kw)
+
+
+class XtupleDb(Db):
+    """A test database standing in for xTuple, with its ordinary user."""
+
+    def __init__(self, url: str, clerk: Clerk) -> None:
+        super().__init__(url)
+        self.clerk = clerk
+
+    def set_metric(self, name: str, value: str) -> None:
+        self.run("SELECT setMetric(%s, %s)", (name, value))
+
+    def disable_package(self) -> None:
+        """What disablePackage('xtbatch') does where xTuple's version test lets it: the
+        package tables stop inheriting xTuple's."""
+        self.run(
+            " ".join(f"ALTER TABLE xtbatch.pkg{p} NO INHERIT public.{p};" for p in PKG_PARENTS)
+        )
+
+
+def xtbatch_cli(database: Db, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``xtbatch ARGS`` on the database, as an administrator would."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XTBATCH_")}
+    env.update(XTBATCH_DATABASE_URL=database.url, XTBATCH_LOG_FORMAT="text")
+    return subprocess.run(
+        [sys.executable, "-m", "xtbatch", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def load_xtuple(conn: psycopg.Connection[Any], clerk: Clerk) -> None:
+    """xTuple's side of a database: the sample messages, the core fixture, the clerk's prefs."""
+    conn.execute(sample_sql("xtuple_messages.sql").encode())
+    conn.execute(CORE.read_text(encoding="utf-8").encode())
+    conn.execute(
+        "INSERT INTO usrpref (usrpref_username, usrpref_name, usrpref_value) "
+        "VALUES (%(u)s, 'active', 't'), (%(u)s, 'email', %(e)s)",
+        {"u": clerk.name, "e": clerk.email},
+    )
+
+
+def apply_migrations(conn: psycopg.Connection[Any], upto: int) -> None:
+    """What an older xtbatch installed: the migrations up to ``upto`` and nothing else."""
+    with conn.transaction():
+        conn.execute(xtbatch_sql.query("bootstrap"))
+        for migration in xtbatch_sql.migrations():
+            if migration.version <= upto:
+                conn.execute(migration.sql.encode())
+                conn.execute(
+                    xtbatch_sql.query("record_migration"),
+                    {"version": migration.version, "name": migration.name},
+                )
+
+
+@pytest.fixture(scope="session")
+def clerk(services: dict[str, str]) -> Iterator[Clerk]:
+    name = f"xtclerk_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(services["database_url"], autocommit=True) as conn:
+        conn.execute(ENSURE_XTROLE)
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE xtrole").format(sql.Identifier(name)))
+    yield Clerk(name=name, email=f"{name}@example.com")
+    with psycopg.connect(services["database_url"], autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def _template(services: dict[str, str], clerk: Clerk, upto: int | None) -> str:
+    name = f"xtbatch_test_xt_tpl_{uuid.uuid4().hex[:8]}"
+    _create_database(services["database_url"], name)
+    try:
+        with psycopg.connect(database_url(services["database_url"], name), autocommit=True) as c:
+            load_xtuple(c, clerk)
+            if upto is None:
+                install(c)
+            else:
+                apply_migrations(c, upto)
+    except BaseException:
+        drop_database(services["database_url"], name)  # no teardown runs for a failed setup
+        raise
+    return name
+
+
+@pytest.fixture(scope="session")
+def xtuple_template(services: dict[str, str], clerk: Clerk) -> Iterator[str]:
+    """An xTuple stand-in with the current xtbatch installed."""
+    name = _template(services, clerk, None)
+    yield name
+    drop_database(services["database_url"], name)
+
+
+@pytest.fixture(scope="session")
+def xtuple_v4_template(services: dict[str, str], clerk: Clerk) -> Iterator[str]:
+    """An xTuple stand-in on which xtbatch schema version 4 was installed (before 0005)."""
+    name = _template(services, clerk, 4)
+    yield name
+    drop_database(services["database_url"], name)
+
+
+def _clone(services: dict[str, str], template: str, clerk: Clerk) -> Iterator[XtupleDb]:
+    name = f"xtbatch_test_xt_{uuid.uuid4().hex[:10]}"
+    _create_database(services["database_url"], name, template=template)
+    yield XtupleDb(database_url(services["database_url"], name), clerk)
+    drop_database(services["database_url"], name)
+
+
+@pytest.fixture
+def xtuple(services: dict[str, str], xtuple_template: str, clerk: Clerk) -> Iterator[XtupleDb]:
+    """This test's own xTuple stand-in, xtbatch installed."""
+    yield from _clone(services, xtuple_template, clerk)
+
+
+@pytest.fixture
+def xtuple_v4(
+    services: dict[str, str], xtuple_v4_template: str, clerk: Clerk
+) -> Iterator[XtupleDb]:
+    """This test's own xTuple stand-in with xtbatch at schema version 4."""
+    yield from _clone(services, xtuple_v4_template, clerk)
