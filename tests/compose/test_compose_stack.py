@@ -105,10 +105,11 @@ def stack(
 
 
 # --- helpers: jobs through xTuple's functions, mail, HTTP -----------------------------------
+# Jobs are submitted as the desktop client does: "ASAP" passes CURRENT_TIMESTAMP (timestamptz).
 
 SUBMIT_ACTION = """
 BEGIN;
-SELECT xtbatch.submitActionToBatch('Ping', NULLIF(:'email', ''), localtimestamp) AS id \\gset
+SELECT xtbatch.submitActionToBatch('Ping', NULLIF(:'email', ''), CURRENT_TIMESTAMP) AS id \\gset
 INSERT INTO xtbatch.batchparam (batchparam_batch_id, batchparam_order, batchparam_name,
                                 batchparam_value, batchparam_type)
 SELECT :id, 1, 'action_name', 'Ping', 'QString'
@@ -228,7 +229,7 @@ def test_ping_email_and_report_through_xtuples_functions_end_done_with_their_mai
     mail = int(
         stack.psql(
             "SELECT xtbatch.submitEmailToBatch('erp@example.com', 'clerk@example.com', NULL, "
-            "'Compose price list', 'Sent from the compose stack.', NULL, localtimestamp, "
+            "'Compose price list', 'Sent from the compose stack.', NULL, CURRENT_TIMESTAMP, "
             "false, NULL, NULL);"
         ).split()[-1]
     )
@@ -248,7 +249,7 @@ def test_ping_email_and_report_through_xtuples_functions_end_done_with_their_mai
             BEGIN;
             SELECT xtbatch.submitReportToBatch('compose_stock', 'erp@example.com',
                 'buyer@example.com', 'Stock at 10 or more', 'The list is attached.',
-                'stock', localtimestamp) AS id \\gset
+                'stock', CURRENT_TIMESTAMP) AS id \\gset
             INSERT INTO xtbatch.batchparam (batchparam_batch_id, batchparam_order,
                 batchparam_name, batchparam_value, batchparam_type)
             VALUES (:id, 1, 'min_qty', '10', 'int'), (:id, 2, 'title', 'Weekly stock', 'QString');
