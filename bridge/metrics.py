@@ -96,6 +96,13 @@ class BridgeMetrics:
             ["kind", "outcome"],
             registry=self.registry,
         )
+        self.notices_failed = Counter(
+            "xtbatch_notices_failed_total",
+            "Ended jobs whose submitter could not be told (no email, no system message), "
+            "by kind. The job's exit status stays its own outcome.",
+            ["kind"],
+            registry=self.registry,
+        )
         self.duration = Histogram(
             "xtbatch_job_duration_seconds",
             "From dispatch to the end of the attempt, by kind.",
@@ -128,13 +135,16 @@ class BridgeMetrics:
         self.in_flight[batch_id] = InFlight(kind=kind, dispatched=time.monotonic())
 
     def on_notifications(self, payloads: Iterable[str]) -> None:
-        """Attempt-ended notifications look like '<batch_id> <state>'."""
+        """Attempt-ended notifications look like '<batch_id> <state>[ notice_failed]'."""
         for payload in payloads:
-            batch, _, state = payload.partition(" ")
+            batch, _, rest = payload.partition(" ")
+            state, _, flag = rest.partition(" ")
             if not batch.isdigit() or state in ("insert", "update", "delete", ""):
                 continue
             flight = self.in_flight.pop(int(batch), None)
             kind = flight.kind if flight else UNKNOWN
             self.ended.labels(kind, state).inc()
+            if flag == "notice_failed":
+                self.notices_failed.labels(kind).inc()
             if flight is not None:
                 self.duration.labels(kind).observe(time.monotonic() - flight.dispatched)

@@ -97,16 +97,30 @@ def _interrupted(task_id: str, batch_id: int, kind: str, exc: BaseException) -> 
 
 
 def finish(task_id: str, batch_id: int, exitstatus: str) -> None:
-    """Notify the submitter, then write the outcome; a failed notification is added to the
-    exit status, so the row is final the moment batch_completed appears."""
+    """Notify the submitter, then write the outcome and how the submitter was told.
+
+    The exit status is the job's own outcome: empty when it succeeded, whether or not its
+    submitter could be told. A failed job whose submitter could not be told gains one last
+    line saying so, for whoever reads it in the Batch Manager (docs/operations.md).
+    """
     conn = resources.control.get()
     row = db.fetch_one(conn, "finish_context", {"task_id": task_id})
     succeeded = not exitstatus
+    notice: notify.Notice | None = None
     if row is not None and row["attempt_state"] == "running" and row["batch_id"]:
-        problem = notify.notify(conn, resources.settings(), Job.from_row(row), exitstatus)
-        if problem:
-            exitstatus = f"{exitstatus}\n{problem}" if exitstatus else problem
-    params = {"task_id": task_id, "exitstatus": exitstatus, "succeeded": succeeded}
+        job = Job.from_row(row)
+        notice = notify.notify(conn, resources.settings(), job, exitstatus)
+        if notice.failed:
+            _notice_failed(job, succeeded, notice)
+            if not succeeded:
+                exitstatus = f"{exitstatus}\n{notice.text}"
+    params = {
+        "task_id": task_id,
+        "exitstatus": exitstatus,
+        "succeeded": succeeded,
+        "notice": notice.text if notice else None,
+        "notice_failed": bool(notice and notice.failed),
+    }
     outcome = str(db.scalar(conn, "complete", params))
     extra = {"batch_id": batch_id, "task_id": task_id, "outcome": outcome}
     if outcome != "completed":
@@ -121,5 +135,25 @@ def finish(task_id: str, batch_id: int, exitstatus: str) -> None:
         "batch job %s completed%s",
         batch_id,
         f" with exit status: {exitstatus.splitlines()[0]}" if exitstatus else "",
-        extra={"action": "job.completed", "failed": bool(exitstatus), **extra},
+        extra={
+            "action": "job.completed",
+            "failed": not succeeded,
+            "notice": notice.text if notice else None,
+            "notice_failed": bool(notice and notice.failed),
+            **extra,
+        },
+    )
+
+
+def _notice_failed(job: Job, succeeded: bool, notice: notify.Notice) -> None:
+    """Loud: nobody will know this job ended unless someone reads the Batch Manager."""
+    log.error(
+        "batch job %s (%s) %s, but its submitter %s could not be told: %s -> %s",
+        job.batch_id,
+        job.action or "no kind",
+        "succeeded" if succeeded else "failed",
+        (job.user or "").strip() or (job.email or "").strip() or "(none named)",
+        notice.text.removeprefix("Could not notify the submitter: "),
+        notify.HOW_TO_REACH,
+        extra={"action": "notify.failed", "batch_id": job.batch_id, "succeeded": succeeded},
     )

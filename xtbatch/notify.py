@@ -1,8 +1,13 @@
-"""Tell the submitter that a job ended: email, else an xTuple system message."""
+"""Tell the submitter that a job ended: email, else an xTuple system message.
+
+The outcome is a :class:`Notice`, kept on the job's attempt; it never changes the exit status
+of a job that succeeded (in xTuple a non-empty exit status means the job failed).
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import psycopg
 
@@ -14,6 +19,21 @@ from xtbatch.kinds import policy
 from xtbatch.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# What an administrator does when nobody could be told (the worker's ERROR line says it).
+HOW_TO_REACH = (
+    "set XTBATCH_SMTP_URL to a mail server that answers (and give jobs an email address), "
+    "or run on an xTuple database with system messages (postMessage); 'xtbatch doctor' "
+    "checks both"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """How the submitter was told that a job ended, or why nobody was."""
+
+    text: str  # e.g. "email to a@example.com", "system message to jsmith"
+    failed: bool = False  # the submitter could not be told at all
 
 
 def sender_for(conn: psycopg.Connection[Row], settings: Settings, job: Job) -> str:
@@ -74,16 +94,17 @@ def post_message(conn: psycopg.Connection[Row], username: str, text: str) -> Non
         ) from exc
 
 
-def notify(conn: psycopg.Connection[Row], settings: Settings, job: Job, exitstatus: str) -> str:
-    """Notify the submitter; return a line for the exit status when that failed, else ''."""
+def notify(conn: psycopg.Connection[Row], settings: Settings, job: Job, exitstatus: str) -> Notice:
+    """Notify the submitter by email, else by system message; say how, or why nobody was."""
     subject, text = summary(job, exitstatus)
     own_mail = policy(job.action).sends_own_mail
     if own_mail and not exitstatus:
-        return ""  # the job's own email was the notification
+        return Notice(text="the job's own email")  # it was the notification
     problems: list[str] = []
     address = None if own_mail else (job.email or "").strip()
-    if not address and not (job.user or "").strip():
-        return ""  # nobody to tell: the job names neither an address nor a user
+    username = (job.user or "").strip()
+    if not address and not username:
+        return Notice(text="nobody to tell: the job names neither an address nor a user")
     if address and settings.smtp_url:
         try:
             mail.send(
@@ -92,27 +113,24 @@ def notify(conn: psycopg.Connection[Row], settings: Settings, job: Job, exitstat
                     sender=sender_for(conn, settings, job), to=address, subject=subject, body=text
                 ),
             )
-            return ""
+            return Notice(text=f"email to {address}")
         except NotificationFailed as exc:
             problems.append(f"Email to {address} failed: {exc.message}")
-    username = (job.user or "").strip()
+    elif address:
+        problems.append(f"No email to {address}: XTBATCH_SMTP_URL is empty.")
     if not username:
-        return _failure(job, [*problems, "The job names no user for a system message."])
+        return _failure([*problems, "The job names no user for a system message."])
     try:
         post_message(conn, username, text)
     except NotificationFailed as exc:
-        problems.append(exc.message)
-        return _failure(job, problems)
+        return _failure([*problems, exc.message])
     log.info(
         "system message posted",
         extra={"action": "notify.message", "batch_id": job.batch_id, "user": username},
     )
-    if problems:
-        return problems[0] + f" A system message was posted to {username} instead."
-    return ""
+    fallback = f" ({problems[0]})" if problems and settings.smtp_url else ""
+    return Notice(text=f"system message to {username}{fallback}")
 
 
-def _failure(job: Job, problems: list[str]) -> str:
-    text = "Could not notify the submitter: " + " ".join(problems)
-    log.warning(text, extra={"action": "notify.failed", "batch_id": job.batch_id})
-    return text
+def _failure(problems: list[str]) -> Notice:
+    return Notice(text="Could not notify the submitter: " + " ".join(problems), failed=True)

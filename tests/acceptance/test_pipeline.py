@@ -90,10 +90,15 @@ def test_second_bridge_stands_by_and_takes_over_after_sigkill(erp: Db, stack: St
     erp.wait_done(batch_id, timeout=10)
 
 
-def test_without_any_way_to_notify_the_exit_status_says_so(erp: Db, stack: Stack) -> None:
+def test_without_any_way_to_notify_a_successful_job_keeps_an_empty_exit_status(
+    erp: Db, stack: Stack
+) -> None:
     batch_id = ping(erp)  # this database has neither postMessage nor an SMTP server
     stack.worker()
     stack.bridge()
-    status = erp.wait_done(batch_id)["batch_exitstatus"]
-    assert status.startswith("Could not notify the submitter: ")
-    assert "no postMessage function" in status
+    # In xTuple a non-empty exit status means failure: the failed notice goes to the attempt.
+    assert erp.wait_done(batch_id)["batch_exitstatus"] == ""
+    (attempt,) = erp.attempts(batch_id)
+    assert attempt["notice_failed"] is True
+    assert attempt["notice"].startswith("Could not notify the submitter: ")
+    assert "no postMessage function" in attempt["notice"]

@@ -136,7 +136,7 @@ def diagnose(
                 record(skip(name, "the database or its schema is not ready"))
             else:
                 record(guarded(name, functools.partial(check, conn, settings)))
-        record(guarded("smtp", lambda: check_smtp(settings)))
+        record(guarded("smtp", lambda: check_smtp(settings, conn if schema_ok else None)))
         if ping_timeout is not None:
             if conn is None or any(c.failed for c in checks):
                 record(skip("ping", "fix the failures above first"))
@@ -268,10 +268,23 @@ def check_bridge(conn: psycopg.Connection[Row], settings: Settings) -> Check:
     return ok("bridge", f"leader {holder}" + (f", {standby} standby" if standby else ""))
 
 
-def check_smtp(settings: Settings) -> Check:
+def check_smtp(settings: Settings, conn: psycopg.Connection[Row] | None = None) -> Check:
+    """The mail server answers; without one, the database has xTuple's system messages
+    (else nobody learns that a job ended)."""
     from xtbatch.mail import SmtpServer
 
     if not settings.smtp_url:
+        if conn is None:
+            return skip("smtp", "no mail server configured, and the database is not ready")
+        if not _has_messages(conn):
+            return fail(
+                "smtp",
+                "neither email nor xTuple system messages can reach submitters: "
+                "XTBATCH_SMTP_URL is empty and this database has no xTuple system messages "
+                "(no postMessage function, no msg/msguser tables)",
+                "set XTBATCH_SMTP_URL to your mail server (smtp://host:port) and give jobs "
+                "an email address, or point XTBATCH_DATABASE_URL at the xTuple database",
+            )
         return ok("smtp", "not configured: submitters get xTuple system messages, not email")
     try:
         server = SmtpServer.from_url(settings.smtp_url)
@@ -303,7 +316,22 @@ def check_smtp(settings: Settings) -> Check:
             "start the mail server or fix XTBATCH_SMTP_URL (host, port, user, password)",
         )
     login = f", logged in as {server.user}" if server.user else ""
-    return ok("smtp", f"mail server {where} answered ({code}{login}; nothing sent)")
+    answered = f"mail server {where} answered ({code}{login}; nothing sent)"
+    if conn is not None and not _has_messages(conn):
+        return Check(
+            name="smtp",
+            status="WARN",
+            detail=f"{answered}; this database has no xTuple system messages, so the "
+            "submitter of a job without an email address is not told when it ends",
+            fix="give jobs an email address (submit --email)",
+        )
+    return ok("smtp", answered)
+
+
+def _has_messages(conn: psycopg.Connection[Row]) -> bool:
+    """Whether the database has xTuple's system messages (postMessage or its tables)."""
+    found = db.fetch_one(conn, "has_post_message") or {}
+    return bool(found.get("present") or found.get("tables"))
 
 
 def _ahead(conn: psycopg.Connection[Row]) -> str:

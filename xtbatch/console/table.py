@@ -194,11 +194,25 @@ def job_view(
         parts += [Text(""), Text("Exit Status:"), Padding(exit_body, (0, 0, 0, 2)), Text("")]
     else:
         parts.append(Panel(exit_body, title="Exit Status", title_align="left", expand=False))
+    notice = notice_line(attempts)
+    if notice is not None:
+        parts += [notice, Text("")]
     if attempts:
         parts.append(attempt_table(attempts, plain=plain))
     else:
         parts.append(Text("Attempts: none", style="dim"))
     return Group(*parts)
+
+
+def notice_line(attempts: Sequence[Mapping[str, Any]]) -> Text | None:
+    """How the submitter was told of the last ended attempt, or why nobody was."""
+    told = [a for a in attempts if a.get("notice")]
+    if not told:
+        return None
+    last = told[-1]
+    if last.get("notice_failed"):
+        return Text.assemble("Notice: ", ("FAILED", "bold red"), f": {last['notice']}")
+    return Text(f"Notice: {last['notice']}")
 
 
 def attempt_table(attempts: Iterable[Mapping[str, Any]], *, plain: bool = False) -> Table:

@@ -132,8 +132,9 @@ RETURNING EXISTS (SELECT 1 FROM xtbatch.batch b WHERE b.batch_id = a.batch_id) A
 SELECT state FROM xtbatch_mgr.attempt WHERE task_id = %(task_id)s;
 
 -- name: complete
--- Write the outcome back to the ERP row.
-SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s, %(succeeded)s) AS result;
+-- Write the outcome back to the ERP row, and how the submitter was told to the attempt.
+SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s, %(succeeded)s, %(notice)s,
+                            %(notice_failed)s) AS result;
 
 -- name: job
 -- One batch row.
@@ -227,7 +228,8 @@ SELECT xtbatch.rescheduleBatchItem(%(batch_id)s, %(scheduled)s) AS batch_id;
 -- name: attempts
 -- xtbatch's record of a job's attempts.
 SELECT attempt_id, task_id, state, worker, dispatched_at, started_at, ended_at,
-       EXTRACT(EPOCH FROM ended_at - started_at)::float8 AS seconds, sent_count, detail
+       EXTRACT(EPOCH FROM ended_at - started_at)::float8 AS seconds, sent_count, detail,
+       notice, notice_failed
   FROM xtbatch_mgr.attempt WHERE batch_id = %(batch_id)s ORDER BY attempt_id;
 
 -- name: demo_submit_action

@@ -108,6 +108,25 @@ def test_doctor_smtp_check_greets_and_sends_nothing() -> None:
     assert received == []
 
 
+def test_doctor_fails_when_neither_email_nor_system_messages_reach_submitters(
+    ops_env: dict[str, str], ops_db: OpsDb
+) -> None:
+    with ops_db.connect() as conn:
+        conn.execute("DROP TABLE public.msguser, public.msg")
+    code, checks, output = doctor_run(ops_env, "--no-ping")
+    assert code == 1, output
+    line = checks["smtp"]
+    assert line.startswith("FAIL"), output
+    assert "no xTuple system messages" in line and "XTBATCH_SMTP_URL" in line, line
+
+
+def test_doctor_accepts_system_messages_without_smtp(ops_db: OpsDb) -> None:
+    with db.connect(load({"database_url": ops_db.url}), "test") as conn:
+        check = doctor.check_smtp(load({"smtp_url": ""}), conn)
+    assert check.status == "OK", check.line()
+    assert "system messages" in check.detail
+
+
 @pytest.fixture
 def ops_role(ops_db: OpsDb) -> object:
     """A login role that is not a superuser and has no grant on xtbatch's tables."""

@@ -144,7 +144,7 @@ def test_install_twice_changes_nothing_the_second_time(xtuple: XtupleDb) -> None
     before = catalog(xtuple)
     done = xtbatch_cli(xtuple, "install")
     assert done.returncode == 0, done.stderr
-    assert "is up to date (schema version 5)" in done.stdout
+    assert "is up to date (schema version 6)" in done.stdout
     assert "xtbatch is a registered, enabled package" in done.stdout
     assert catalog(xtuple) == before
 
