@@ -1,7 +1,10 @@
 # The two commands of the README: `make demo` and `make test`.
-# Both create .venv and install xtbatch into it first (Python >= 3.11 needed).
+# Each creates its own virtual environment and installs xtbatch into it first (Python >= 3.11):
+# the demo only what it runs (.venv-demo, extra "demo"), the tests their toolchain too (.venv).
 VENV ?= .venv
 BIN := $(VENV)/bin
+DEMO_VENV ?= .venv-demo
+DEMO_BIN := $(DEMO_VENV)/bin
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -9,11 +12,21 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[demo,test]'
 	touch $@
 
-.PHONY: install demo test lint compose-images compose-test
-install: $(BIN)/.installed
+# A plain (not editable) install: setuptools warns about every editable one. Reinstalled
+# when a source file changes.
+DEMO_SOURCES := pyproject.toml $(shell find xtbatch bridge tasks beat -name '*.py' -o -name '*.sql')
+$(DEMO_BIN)/.installed: $(DEMO_SOURCES)
+	python3 -m venv $(DEMO_VENV)
+	$(DEMO_BIN)/pip install --quiet --upgrade pip
+	$(DEMO_BIN)/pip install --quiet '.[demo]'
+	touch $@
 
-demo: $(BIN)/.installed
-	$(BIN)/xtbatch demo
+.PHONY: install install-demo demo test lint compose-images compose-test
+install: $(BIN)/.installed
+install-demo: $(DEMO_BIN)/.installed
+
+demo: $(DEMO_BIN)/.installed
+	$(DEMO_BIN)/xtbatch demo
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import socket
 import sys
 import uuid
@@ -62,12 +63,15 @@ def _start_embedded_where_needed() -> None:
     global PG_URL, REDIS_URL
     if os.environ.get("XTBATCH_TEST_EMBEDDED_STARTED"):
         return  # a nested run (the RabbitMQ pass) inherits them
-    folder = Path(tempfile.mkdtemp(prefix="xtbatch-test-services-"))
-    if not _pg_reachable(PG_URL):
+    pg_down, redis_down = not _pg_reachable(PG_URL), not _tcp(REDIS_URL, 6379)
+    if pg_down or redis_down:  # a folder only for servers started here, removed at exit
+        folder = Path(tempfile.mkdtemp(prefix="xtbatch-test-services-"))
+        _EMBEDDED.callback(shutil.rmtree, folder, ignore_errors=True)
+    if pg_down:
         print(f"\nPostgreSQL not reachable at {PG_URL}: using an embedded server", file=sys.stderr)
         PG_URL = _EMBEDDED.enter_context(embedded.postgres(folder / "pg"))
         os.environ["XTBATCH_TEST_DATABASE_URL"] = PG_URL
-    if not _tcp(REDIS_URL, 6379):
+    if redis_down:
         print("\nRedis not reachable: using an embedded server", file=sys.stderr)
         REDIS_URL = _EMBEDDED.enter_context(embedded.redis(folder / "redis"))
         os.environ["XTBATCH_TEST_BROKER_URL"] = REDIS_URL
@@ -156,25 +160,7 @@ def stack(stack_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
     """Real bridge and worker processes for this test's database; all stopped at the end."""
     s = Stack(env=stack_env, folder=tmp_path)
     yield s
-    s.stop_all()
-    if stack_env.get("XTBATCH_QUEUE"):  # a test may use the queue derived from its database
-        _forget_queue(stack_env["XTBATCH_BROKER_URL"], stack_env["XTBATCH_QUEUE"])
-
-
-def _forget_queue(broker_url: str, queue: str) -> None:
-    """Delete the test queue's Redis keys (kombu leaves its bindings behind)."""
-    if not broker_url.startswith("redis"):
-        return
-    import redis
-
-    client = redis.Redis.from_url(broker_url.replace("redis+socket://", "unix://"))
-    try:
-        keys = [queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"]
-        client.delete(*keys)
-    except redis.RedisError:
-        pass  # a test that stopped its private Redis
-    finally:
-        client.close()
+    s.stop_all()  # and forgets the Redis keys of every queue it used
 
 
 class Mailbox:

@@ -3,6 +3,7 @@ deadline (never a bare sleep). A wait that times out says what it saw last."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,8 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
+
+from xtbatch.settings import default_queue
 
 T = TypeVar("T")
 POLL = 0.02
@@ -81,6 +84,7 @@ class Stack:
     env: dict[str, str]
     folder: Path
     procs: list[Proc] = field(default_factory=list)
+    queues: set[tuple[str, str]] = field(default_factory=set)  # (broker URL, queue) used
 
     def start(
         self, command: str, *args: str, name: str | None = None, env: dict[str, str] | None = None
@@ -97,6 +101,7 @@ class Stack:
             )
         proc = Proc(name=name, popen=popen, log_path=log_path)
         self.procs.append(proc)
+        self.queues.add(queue_of({**self.env, **(env or {})}))
         return proc
 
     def worker(self, *, args: tuple[str, ...] = (), **kw: Any) -> Proc:
@@ -114,9 +119,47 @@ class Stack:
         return self.start("bridge", **kw)
 
     def stop_all(self) -> None:
+        """Stop every process, then forget the Redis keys of every queue they used."""
         for proc in reversed(self.procs):
             if not proc.stopped:
                 proc.stop()
+        for broker_url, queue in self.queues:
+            forget_queue(broker_url, queue)
+
+
+def queue_of(env: dict[str, str]) -> tuple[str, str]:
+    """(broker URL, queue name) of an xtbatch process started with ``env``."""
+    queue = env.get("XTBATCH_QUEUE") or default_queue(env.get("XTBATCH_DATABASE_URL", ""))
+    return env.get("XTBATCH_BROKER_URL", ""), queue
+
+
+def forget_queue(broker_url: str, queue: str) -> None:
+    """Delete what a test queue leaves in Redis: the queue (every priority), kombu's
+    bindings, and messages a killed worker left unacknowledged. Nothing on other brokers."""
+    if not broker_url.startswith("redis"):
+        return
+    import redis
+
+    client = redis.Redis.from_url(broker_url.replace("redis+socket://", "unix://"))
+    try:
+        keys = [queue, *client.scan_iter(match=f"*{_glob_escape(queue)}*", count=1000)]
+        client.delete(*keys)
+        for tag, payload in client.hscan_iter("unacked"):
+            try:
+                _message, exchange, routing_key = json.loads(payload)
+            except (ValueError, TypeError):
+                continue
+            if queue in (exchange, routing_key):
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+    except redis.RedisError:
+        pass  # a test that stopped its private Redis: nothing is left to clean
+    finally:
+        client.close()
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 class Db:

@@ -105,8 +105,7 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
                     rows,
                     title=title,
                     footer=footer,
-                    plain=not out.is_terminal,
-                    compact=table.is_compact(out),
+                    width=out.width if out.is_terminal else None,
                 )
 
             return watch.watch(
@@ -121,8 +120,7 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
             rows,
             title=title,
             footer=hint,
-            plain=not out.is_terminal,
-            compact=table.is_compact(out),
+            width=out.width if out.is_terminal else None,
         )
         table.emit(out, view)
     return 0

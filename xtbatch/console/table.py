@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
@@ -32,8 +34,6 @@ OUTCOME_STYLES = {
     "dispatched": "yellow",
 }
 PLAIN_WIDTH = 10_000
-# Below this terminal width the status table drops the year and seconds from its times.
-COMPACT_BELOW = 120
 
 
 def console(file: TextIO | None = None) -> Console:
@@ -70,10 +70,6 @@ def _box(plain: bool) -> box.Box | None:
     return None if plain else box.SIMPLE_HEAD
 
 
-def is_compact(out: Console) -> bool:
-    return out.is_terminal and out.width < COMPACT_BELOW
-
-
 def first_line(value: str | None) -> str:
     return (value or "").strip().split("\n", 1)[0].rstrip("\r")
 
@@ -89,38 +85,122 @@ def status_table(
     rows: Sequence[Mapping[str, Any]],
     *,
     title: str | None = None,
-    plain: bool = False,
-    compact: bool = False,
+    width: int | None = None,
 ) -> Table:
-    """The status screen: one job per row in the order given."""
+    """The status screen: one job per row in the order given.
+
+    ``width`` is the terminal's; None renders plain text for a script (no box, nothing cut).
+    On a terminal the first six columns keep their whole text and Exit Status gets the rest.
+    """
+    if width is None:
+        return _plain_table(rows, title)
+    layout = _Layout.fit(rows, width)
     table = Table(
         title=title,
-        box=_box(plain),
+        box=box.SIMPLE_HEAD,
         title_justify="left",
+        show_edge=False,
         pad_edge=False,
-        padding=(0, 1),
-        expand=not plain and compact,
+        padding=(0, 1, 0, 0),
     )
-    when = short_time if compact else text
-    for name in COLUMNS:
+    for name, column_width in zip(COLUMNS[:-1], layout.widths, strict=True):
+        folds = layout.fold_names and name in ("User", "Action")
         table.add_column(
             name,
-            no_wrap=True,
-            overflow="ellipsis",
-            ratio=1 if name == "Exit Status" else None,
+            width=None if folds else column_width,
+            min_width=min(column_width, FOLDED_MIN) if folds else None,
+            no_wrap=not folds,
+            overflow="fold",
             justify="right" if name == "ID" else "left",
         )
+    one_line = layout.exit_width >= EXIT_ONE_LINE
+    table.add_column("Exit Status", width=layout.exit_width, no_wrap=one_line, overflow="ellipsis")
     for row in rows:
-        exit_text = first_line(row.get("batch_exitstatus"))
-        table.add_row(
-            str(row["batch_id"]),
-            text(row.get("batch_user")),
-            text(row.get("batch_action")),
-            when(row.get("batch_scheduled")),
-            run_status(row),
-            when(row.get("batch_completed")),
-            Text(exit_text, style="red" if row.get("failed") else ""),
+        cells = _cells(row, layout.when)
+        exit_text = _fit_exit(cells[-1], layout.exit_width)
+        table.add_row(*cells[:-1], exit_text)
+    return table
+
+
+GAP = 1  # the space after each column but the last (padding) besides the box's separator
+EXIT_ONE_LINE = 40  # narrower than this, the first line of an exit status wraps
+EXIT_MIN = 8  # Exit Status never gets less; User and Action wrap instead
+FOLDED_MIN = 8  # a wrapped User or Action keeps at least this width
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Layout:
+    """Column widths for a terminal: the six fixed columns whole, Exit Status the rest."""
+
+    widths: list[int]
+    exit_width: int
+    when: Callable[[object], str]
+    fold_names: bool = False  # too narrow even so: User and Action wrap
+
+    @classmethod
+    def fit(cls, rows: Sequence[Mapping[str, Any]], width: int) -> _Layout:
+        # Full times when they leave Exit Status a whole line, else times without year and
+        # seconds.
+        for when in (text, short_time):
+            widths = _fixed_widths(rows, when)
+            left = width - sum(widths) - (len(COLUMNS) - 1) * (GAP + 1)
+            if left >= EXIT_ONE_LINE:
+                return cls(widths=widths, exit_width=left, when=when)
+        return cls(
+            widths=widths,
+            exit_width=max(left, EXIT_MIN),
+            when=short_time,
+            fold_names=left < EXIT_MIN,
         )
+
+
+def _fixed_widths(rows: Sequence[Mapping[str, Any]], when: Callable[[object], str]) -> list[int]:
+    widths = [cell_len(name) for name in COLUMNS[:-1]]
+    for row in rows:
+        for i, cell in enumerate(_cells(row, when)[:-1]):
+            widths[i] = max(widths[i], cell_len(cell.plain if isinstance(cell, Text) else cell))
+    return widths
+
+
+def _cells(row: Mapping[str, Any], when: Callable[[object], str]) -> list[str | Text]:
+    return [
+        str(row["batch_id"]),
+        text(row.get("batch_user")),
+        text(row.get("batch_action")),
+        when(row.get("batch_scheduled")),
+        run_status(row),
+        when(row.get("batch_completed")),
+        Text(first_line(row.get("batch_exitstatus")), style="red" if row.get("failed") else ""),
+    ]
+
+
+def _fit_exit(exit_text: str | Text, width: int) -> Text:
+    """The first line of an exit status in ``width`` cells: one line, cut with an ellipsis
+    when there is room for one; narrower, wrapped on a few lines (about EXIT_ONE_LINE cells)."""
+    assert isinstance(exit_text, Text)
+    if width >= EXIT_ONE_LINE or cell_len(exit_text.plain) <= width:
+        return exit_text
+    lines = exit_text.wrap(_MEASURE, width, overflow="fold")
+    most = max(2, -(-EXIT_ONE_LINE // width))  # enough lines for about EXIT_ONE_LINE cells
+    shown = list(lines)[:most]
+    if len(lines) > most:
+        last = shown[-1].copy()
+        last.rstrip()
+        last.truncate(width - 1)
+        last.append("…")
+        shown[-1] = last
+    return Text("\n", style=exit_text.style).join(shown)
+
+
+_MEASURE = Console(width=10_000, color_system=None, force_terminal=False)
+
+
+def _plain_table(rows: Sequence[Mapping[str, Any]], title: str | None) -> Table:
+    table = Table(title=title, box=None, title_justify="left", pad_edge=False, padding=(0, 1))
+    for name in COLUMNS:
+        table.add_column(name, no_wrap=True, justify="right" if name == "ID" else "left")
+    for row in rows:
+        table.add_row(*_cells(row, text))
     return table
 
 
@@ -129,13 +209,15 @@ def status_view(
     *,
     title: str,
     footer: str = "",
-    plain: bool = False,
-    compact: bool = False,
+    width: int | None = None,
 ) -> Group:
-    """The table, or a line saying there is nothing to show, plus an optional footer."""
+    """The table, or a line saying there is nothing to show, plus an optional footer.
+
+    ``width``: the terminal's, or None for plain text (see status_table).
+    """
     parts: list[RenderableType] = []
     if rows:
-        parts.append(status_table(rows, title=title, plain=plain, compact=compact))
+        parts.append(status_table(rows, title=title, width=width))
     else:
         parts.append(Text(f"{title}: no jobs.", style="dim"))
     failed = sum(1 for r in rows if r.get("failed"))

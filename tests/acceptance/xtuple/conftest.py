@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Mailbox, _forget_queue
+from tests.conftest import Mailbox
 from tests.harness import Stack
 from tests.xtuple_db import *  # noqa: F403
 from tests.xtuple_db import XtupleDb
@@ -44,5 +44,4 @@ def running(
     stack.worker()
     stack.bridge()
     yield stack
-    stack.stop_all()
-    _forget_queue(services["broker_url"], queue)
+    stack.stop_all()  # forgets the queue's Redis keys too

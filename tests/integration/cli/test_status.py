@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import re
+import struct
 import subprocess
+import termios
 
 from tests.integration.cli.conftest import ROOT, Cli, ago, command, later, read_terminal
 
@@ -224,3 +227,129 @@ def test_status_colours_failures_red_on_a_terminal(cli: Cli) -> None:
     screen = read_terminal(main, proc)
     assert proc.returncode == 0
     assert "\x1b[31mit broke" in screen or "\x1b[1;31mDone" in screen, screen
+
+
+# The status table on real terminals of every common width (issue 13): the first six columns
+# keep their whole text from 80 columns up, and Exit Status gets what is left.
+
+LONG_EXIT = (
+    "Report 'Invoice' failed while rendering page 3 of 12: the query 'detail' returned a "
+    "column the report does not know (cohead_number_with_a_long_suffix); fix the report."
+)
+TERMINAL_WIDTHS = (80, 100, 120, 160, 240)
+
+
+def screen_at(cli: Cli, width: int, *args: str) -> str:
+    """What ``xtbatch ARGS`` shows on a pty ``width`` columns wide, without escape codes."""
+    main, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 50, width, 0, 0))
+    proc = subprocess.Popen(
+        command(*args),
+        stdin=subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+        env={**cli.env, "TERM": "xterm-256color"},
+        cwd=ROOT,
+    )
+    os.close(secondary)
+    screen = read_terminal(main, proc)
+    assert proc.returncode == 0, screen
+    plain = ANSI_SEQUENCE.sub("", screen).replace("\r\n", "\n")
+    return "\n".join(line.rstrip() for line in plain.splitlines())
+
+
+def exit_column(screen: str) -> int:
+    """Where the Exit Status column starts (its heading may wrap: 'Exit' over 'Status')."""
+    lines = screen.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("──"))
+    return max(line.find("Exit") for line in lines[:rule])
+
+
+ANSI_SEQUENCE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def row_lines(screen: str, batch_id: int) -> list[str]:
+    """The lines of one job's row: the line that starts with its id and its continuations."""
+    lines = screen.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:1] == [str(batch_id)])
+    rows = [lines[start]]
+    for line in lines[start + 1 :]:
+        if re.match(r"^\s*\d+\s", line) or not line.startswith(" ") or not line.strip():
+            break
+        rows.append(line)
+    return rows
+
+
+def test_status_columns_are_whole_at_every_terminal_width(cli: Cli) -> None:
+    jobs = {
+        cli.job(
+            "ServerMaintenance",
+            user="admin",
+            scheduled=ago("2 hours"),
+            started=ago("2 hours"),
+            completed=ago("1 hour"),
+            exitstatus=LONG_EXIT + "\nsecond line",
+        ): ("admin", "ServerMaintenance", "Done"),
+        cli.job("UpdateActualCost", scheduled=ago("1 hour"), started=ago("1 hour")): (
+            "postgres",
+            "UpdateActualCost",
+            "In-Process",
+        ),
+        cli.job("RunReport", scheduled=later("1 hour")): ("postgres", "RunReport", "Scheduled"),
+    }
+    failed = next(iter(jobs))
+    for width in TERMINAL_WIDTHS:
+        screen = screen_at(cli, width, "status", "--all", "--completed")
+        assert all(len(line) <= width for line in screen.splitlines()), (width, screen)
+        exit_at = exit_column(screen)
+        assert exit_at > 0, (width, screen)
+        for batch_id, (user, action, status) in jobs.items():
+            fixed = row_lines(screen, batch_id)[0][:exit_at]
+            assert "…" not in fixed, (width, screen)
+            for cell in (str(batch_id), user, action, status):
+                assert re.search(rf"(^|\s){re.escape(cell)}(\s|$)", fixed), (width, cell, screen)
+            times = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|\d\d-\d\d \d\d:\d\d", fixed)
+            assert len(times) == (2 if status == "Done" else 1), (width, screen)
+        exit_cells = "".join(line[exit_at:].strip() for line in row_lines(screen, failed))
+        shown = exit_cells.rstrip("…").replace(" ", "")
+        assert len(shown) >= 20, (width, screen)  # at least the start of the failure
+        assert LONG_EXIT.replace(" ", "").startswith(shown), (width, exit_cells, screen)
+        assert "second line" not in screen
+        if width >= 160:  # wide: one line, the first line whole or cut at the right edge
+            (line,) = row_lines(screen, failed)
+            assert line.endswith(LONG_EXIT) or (len(line) == width and line.endswith("…"))
+
+
+def test_status_exit_status_takes_the_rest_of_a_wide_terminal(cli: Cli) -> None:
+    failed = cli.job(
+        "Ping", started=ago("1 minute"), completed=ago("1 minute"), exitstatus=LONG_EXIT
+    )
+    for width in (120, 160, 240):
+        screen = screen_at(cli, width, "status", "--completed")
+        (line,) = row_lines(screen, failed)
+        assert width - line.index("Report") >= 40, (width, screen)  # a whole line of it
+        if len(LONG_EXIT) + line.index("Report") <= width:
+            assert line.endswith(LONG_EXIT), (width, screen)
+        else:
+            assert len(line) == width and line.endswith("…"), (width, screen)
+
+
+def test_status_wraps_long_names_instead_of_cutting_them_on_80_columns(cli: Cli) -> None:
+    batch_id = cli.job(
+        "UpdateLateCustCreditStatus",
+        user="accounts_receivable",
+        started=ago("1 minute"),
+        completed=ago("1 minute"),
+        exitstatus=LONG_EXIT,
+    )
+    screen = screen_at(cli, 80, "status", "--all", "--completed")
+    lines = row_lines(screen, batch_id)
+    assert all(len(line) <= 80 for line in screen.splitlines()), screen
+    header = next(line for line in screen.splitlines() if "Run Status" in line)
+    for name, following, whole in (
+        ("User", "Action", "accounts_receivable"),
+        ("Action", "Scheduled", "UpdateLateCustCreditStatus"),
+    ):
+        column = slice(header.index(name), header.index(following))
+        # every character there, in order, wrapped over lines but not cut
+        assert "".join(line[column].strip() for line in lines) == whole, screen
