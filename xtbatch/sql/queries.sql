@@ -28,7 +28,8 @@ SELECT to_regclass('xtbatch_mgr.migration') IS NOT NULL AS present;
 SELECT max(version) AS version FROM xtbatch_mgr.migration;
 
 -- name: try_leader_lock
--- The session advisory lock that makes one bridge the leader for this database.
+-- The session advisory lock that makes one bridge the leader for this database (a standby
+-- tries it every 0.1 s: a blocking wait would outlive a stopped or killed standby).
 SELECT pg_try_advisory_lock(%(key)s) AS acquired;
 
 -- name: leader_holder
@@ -197,10 +198,6 @@ SELECT pg_advisory_unlock(%(cls)s::int4, %(id)s::int4) AS released;
 -- One attempt by its Celery task id.
 SELECT attempt_id, batch_id, batch_action, state FROM xtbatch_mgr.attempt
  WHERE task_id = %(task_id)s;
-
--- name: leader_lock
--- Wait for the leader lock (a standby bridge blocks here until the leader's session ends).
-SELECT pg_advisory_lock(%(key)s);
 
 -- name: submit_action
 -- Submit a job the way the desktop client does.
