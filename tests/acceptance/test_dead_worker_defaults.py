@@ -159,3 +159,9 @@ def test_a_frozen_worker_whose_session_lives_is_not_taken_for_dead(
     assert job["batch_exitstatus"] == ""
     assert [a["state"] for a in erp.attempts(batch_id)] == ["succeeded"]
     assert worker.log().count(f"batch job {batch_id} started") == 1
+
+
+def test_the_readme_shows_the_default_detection() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    stale = next(v.default for v in VARIABLES if v.env == "XTBATCH_STALE_SECONDS")
+    assert f"| `XTBATCH_STALE_SECONDS` | `{stale}` |" in readme
