@@ -14,7 +14,7 @@ from bridge.metrics import BridgeMetrics
 from xtbatch import db
 from xtbatch.db import Row, application_name
 from xtbatch.kinds import policy
-from xtbatch.recovery import end_interrupted, now_text
+from xtbatch.recovery import GUARD_LOCK_CLASS, end_interrupted, now_text
 from xtbatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ class Dispatcher:
         self.conn = conn
         self.metrics = metrics
         self.name = application_name("bridge")
+        self.late_but_connected: set[int] = set()  # attempts already logged as such
 
     def step(self) -> Step:
         """Handle the job in flight, or dispatch the next due one (one round trip)."""
@@ -95,18 +96,20 @@ class Dispatcher:
     def _watch(self, active: Row) -> Step:
         if active["state"] == "running":
             age = active["heartbeat_age"] or 0.0
-            if age > self.settings.stale_seconds:
-                end_interrupted(
-                    self.conn,
-                    attempt_id=active["attempt_id"],
-                    batch_id=active["batch_id"],
-                    kind=active["batch_action"],
-                    reason=f"Interrupted: the worker running this job ({active['worker']}) "
-                    f"stopped answering; no heartbeat for {age:.0f} s "
-                    f"(noticed at {now_text()}).",
-                )
-                return Step(sleep=0)
-            return Step(sleep=max(self.settings.stale_seconds - age, 0.5))
+            if age <= self.settings.stale_seconds:
+                return Step(sleep=max(self.settings.stale_seconds - age, 0.5))
+            if self._still_connected(active, age):
+                return Step(sleep=self.watch_interval)
+            end_interrupted(
+                self.conn,
+                attempt_id=active["attempt_id"],
+                batch_id=active["batch_id"],
+                kind=active["batch_action"],
+                reason=f"Interrupted: the worker running this job ({active['worker']}) "
+                f"stopped answering; no heartbeat for {age:.0f} s "
+                f"(noticed at {now_text()}).",
+            )
+            return Step(sleep=0)
         if not active["still_due"]:  # cancelled before any worker claimed it
             db.execute(self.conn, "drop_dispatch", {"attempt_id": active["attempt_id"]})
             log.info(
@@ -127,6 +130,35 @@ class Dispatcher:
                 extra={"action": "bridge.resent", "batch_id": active["batch_id"]},
             )
         return Step(sleep=self.watch_interval)
+
+    def _still_connected(self, active: Row, age: float) -> bool:
+        """Whether the worker of an attempt whose heartbeat is late still has its database
+        session (it holds the job's guard, or it is writing the outcome): then it is alive
+        but slow (a busy machine), and ending the attempt would run the job twice. A killed
+        worker's sessions end with it; a hung one is ended by the job's time limit."""
+        backend = db.scalar(
+            self.conn,
+            "attempt_session",
+            {
+                "cls": GUARD_LOCK_CLASS,
+                "batch_id": active["batch_id"],
+                "attempt_id": active["attempt_id"],
+            },
+        )
+        if backend is None:
+            return False
+        if active["attempt_id"] not in self.late_but_connected:
+            self.late_but_connected.add(active["attempt_id"])
+            log.warning(
+                "batch job %s: no heartbeat for %.0f s, but its worker (%s) is still "
+                "connected (backend pid %s); waiting for it",
+                active["batch_id"],
+                age,
+                active["worker"],
+                backend,
+                extra={"action": "bridge.late_heartbeat", "batch_id": active["batch_id"]},
+            )
+        return True
 
     def _worker_alive(self) -> bool:
         within = self.settings.worker_heartbeat_seconds * 2 + 5

@@ -1,13 +1,21 @@
 """Leadership: a session advisory lock on a dedicated connection that also LISTENs.
 
 Holding the lock and listening on one connection means that losing the connection (and so
-the lock) is noticed at once, as an error while waiting for notifications. A standby waits
-for the lock in a blocking call, so it takes over the moment the leader's session ends.
+the lock) is noticed at once, as an error while waiting for notifications.
+
+A standby tries the lock every STANDBY_POLL seconds, so it takes over within that time of the
+leader's session ending. It never waits in a blocking pg_advisory_lock: the server does not
+notice a vanished client while its backend waits on a lock, so a stopped or killed standby
+would leave a waiting backend behind that shows as a standby and, once the leader's session
+ended, would take the lock with no process behind it. An idle backend notices at once that
+its client went away, and holds nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 import psycopg
 from psycopg import sql as pgsql
@@ -20,6 +28,7 @@ log = logging.getLogger(__name__)
 
 LEADER_LOCK_KEY = 0x78746200  # "xtb\0"
 CHANNELS = ("xtbatch_batch", "xtbatch_done")
+STANDBY_POLL = 0.1  # seconds between a standby's tries of the leader lock
 
 
 class Leadership:
@@ -27,14 +36,15 @@ class Leadership:
         self.settings = settings
         self.conn: psycopg.Connection[Row] | None = None
 
-    def acquire(self) -> None:
-        """Block until this process is the leader, logging who is while standing by.
+    def acquire(self, stopping: Callable[[], bool]) -> bool:
+        """Return True once this process is the leader, logging who is while standing by;
+        False when ``stopping()`` turned true first (the session is then closed by release).
 
         Raises:
             DatabaseUnavailable, psycopg.OperationalError: the database went away.
         """
         self.conn = db.connect(self.settings, "bridge")
-        if not db.scalar(self.conn, "try_leader_lock", {"key": LEADER_LOCK_KEY}):
+        if not self._try_lock():
             holder = db.fetch_one(self.conn, "leader_holder", {"key": LEADER_LOCK_KEY})
             who = (
                 f"{holder['application_name']} (backend pid {holder['pid']})"
@@ -47,10 +57,18 @@ class Leadership:
                 db.describe(self.settings),
                 extra={"action": "bridge.standby", "leader": who},
             )
-            db.execute(self.conn, "leader_lock", {"key": LEADER_LOCK_KEY})
+            while not self._try_lock():
+                if stopping():
+                    return False
+                time.sleep(STANDBY_POLL)
         for channel in CHANNELS:
             self.conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
         log.info("leading %s", db.describe(self.settings), extra={"action": "bridge.leader"})
+        return True
+
+    def _try_lock(self) -> bool:
+        assert self.conn is not None
+        return bool(db.scalar(self.conn, "try_leader_lock", {"key": LEADER_LOCK_KEY}))
 
     def wait(self, timeout: float) -> list[str]:
         """Wait up to ``timeout`` seconds for notifications; return their payloads.

@@ -85,7 +85,8 @@ class Bridge:
         work: psycopg.Connection[db.Row] | None = None
         try:
             self.waiting = True
-            leadership.acquire()
+            if not leadership.acquire(lambda: self.stopping):
+                return
             self.waiting = False
             self.metrics.leader.set(1)
             work = db.connect(self.settings, "bridge-work")

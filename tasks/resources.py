@@ -47,6 +47,7 @@ class Session:
                 if conn is not None and self.pid == os.getpid():
                     conn.close()
                 self.conn = conn = db.connect(settings(), self.role)
+                db.execute(conn, "session_keepalives")
                 self.pid = os.getpid()
             return conn
 

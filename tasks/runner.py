@@ -35,13 +35,11 @@ from xtbatch.errors import (
 from xtbatch.jobs import Job, RawParam
 from xtbatch.kinds import POLICIES, KindPolicy
 from xtbatch.params import Params
+from xtbatch.recovery import GUARD_LOCK_CLASS
 
 log = logging.getLogger(__name__)
 
 KindFn = Callable[[JobContext], str | None]
-
-# Advisory-lock class for the per-job guard: a job runs in at most one session at a time.
-GUARD_LOCK_CLASS = 0x78746201
 
 
 def job_kind(name: str) -> Callable[[KindFn], KindFn]:

@@ -18,8 +18,8 @@ from xtbatch.errors import ConfigurationError, NotificationFailed
 
 log = logging.getLogger(__name__)
 
-# Below the default XTBATCH_STALE_SECONDS (30): a slow mail server must not make a job that
-# is notifying its submitter look like one whose worker died.
+# Per network operation. A worker waiting on a slow mail server writes no heartbeat, but its
+# database session lives, so the bridge waits for it (bridge/dispatcher.py, _still_connected).
 SMTP_TIMEOUT = 20
 # local@domain; a domain without a dot (localhost, an intranet host) is valid for SMTP.
 _ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\].]+(\.[^@\s<>(),;:\"\[\].]+)*")

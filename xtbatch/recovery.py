@@ -15,6 +15,10 @@ from xtbatch.kinds import policy
 log = logging.getLogger(__name__)
 
 MAX_RERUNS = 1
+# Advisory-lock class for the per-job guard: a job runs in at most one session at a time.
+# The worker takes it when it claims a job; the bridge looks for it before ending a job whose
+# heartbeat is late.
+GUARD_LOCK_CLASS = 0x78746201
 
 
 def now_text() -> str:

@@ -73,8 +73,10 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         env="XTBATCH_STALE_SECONDS",
         field="stale_seconds",
-        default="30",
-        help="A running job whose heartbeat is older than this is taken as interrupted.",
+        default="15",
+        help="A running job whose heartbeat is older than this (default: 3 missed "
+        "heartbeats) is taken as interrupted, once its worker's database session is gone "
+        "too.",
     ),
     Variable(
         env="XTBATCH_WORKER_HEARTBEAT_SECONDS",

@@ -28,7 +28,8 @@ SELECT to_regclass('xtbatch_mgr.migration') IS NOT NULL AS present;
 SELECT max(version) AS version FROM xtbatch_mgr.migration;
 
 -- name: try_leader_lock
--- The session advisory lock that makes one bridge the leader for this database.
+-- The session advisory lock that makes one bridge the leader for this database (a standby
+-- tries it every 0.1 s: a blocking wait would outlive a stopped or killed standby).
 SELECT pg_try_advisory_lock(%(key)s) AS acquired;
 
 -- name: leader_holder
@@ -72,6 +73,36 @@ UPDATE xtbatch_mgr.attempt
 -- The bridge sent the message of an unclaimed dispatch again.
 UPDATE xtbatch_mgr.attempt SET sent_at = clock_timestamp(), sent_count = sent_count + 1
  WHERE attempt_id = %(attempt_id)s AND state = 'dispatched';
+
+-- name: attempt_session
+-- The backend of a running attempt's worker, if it still has one: the session holding the
+-- job's guard lock, or else the session the worker process claimed it on (it notifies the
+-- submitter after releasing the guard). NULL: the worker's sessions are gone.
+SELECT COALESCE(
+         (SELECT l.pid FROM pg_locks l
+           WHERE l.locktype = 'advisory' AND l.granted
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND l.classid = %(cls)s::bigint::oid AND l.objid = %(batch_id)s::bigint::oid
+             AND l.objsubid = 2
+           LIMIT 1),
+         (SELECT s.pid FROM pg_stat_activity s JOIN xtbatch_mgr.attempt a
+              ON s.application_name IN (
+                     left('xtbatch-worker ' || split_part(a.worker, ':', 1) || ':'
+                          || a.worker_pid, 63),
+                     left('xtbatch-worker-job ' || split_part(a.worker, ':', 1) || ':'
+                          || a.worker_pid, 63))
+           WHERE a.attempt_id = %(attempt_id)s AND s.datname = current_database()
+             -- opened before the claim: not a restarted worker that reuses the pid
+             AND s.backend_start <= a.started_at
+           LIMIT 1)) AS backend_pid;
+
+-- name: session_keepalives
+-- A worker's session: the server probes an idle connection after 10 s and drops it after 3
+-- unanswered probes 5 s apart, so the session of a vanished host (power loss, network) ends
+-- within about 25 s instead of the system's 2 hours (no effect over a Unix socket).
+SELECT set_config('tcp_keepalives_idle', '10', false),
+       set_config('tcp_keepalives_interval', '5', false),
+       set_config('tcp_keepalives_count', '3', false);
 
 -- name: interrupt
 -- End an attempt whose worker stopped.
@@ -198,10 +229,6 @@ SELECT pg_advisory_unlock(%(cls)s::int4, %(id)s::int4) AS released;
 -- One attempt by its Celery task id.
 SELECT attempt_id, batch_id, batch_action, state FROM xtbatch_mgr.attempt
  WHERE task_id = %(task_id)s;
-
--- name: leader_lock
--- Wait for the leader lock (a standby bridge blocks here until the leader's session ends).
-SELECT pg_advisory_lock(%(key)s);
 
 -- name: submit_action
 -- Submit a job the way the desktop client does.
