@@ -71,3 +71,11 @@ SELECT xtbatch.submitActionToBatch(%(action)s, %(email)s, %(scheduled)s::timesta
 -- name: console_reschedule
 -- Make a job due again at a time (NULL: now); the time is the database's local time.
 SELECT xtbatch.rescheduleBatchItem(%(batch_id)s, %(scheduled)s::timestamp) AS batch_id;
+
+-- name: console_report_table
+-- Whether xTuple's report table is on the session's search path.
+SELECT to_regclass('report') IS NOT NULL AS present;
+
+-- name: console_report_exists
+-- Whether some grade of a report of that name exists.
+SELECT EXISTS (SELECT 1 FROM report WHERE report_name = %(name)s) AS present;
