@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     plan = load_plan()
     with db.connect(settings, "beat-check") as conn:
-        db.require_schema(conn)
+        db.require_schema(conn, settings)
     if args.once:
         ran = Beat(settings, plan).run_due()
         print(f"Ran: {', '.join(ran)}." if ran else "Nothing was due.")

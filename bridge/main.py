@@ -84,6 +84,10 @@ class Bridge:
         leadership = Leadership(self.settings)
         work: psycopg.Connection[db.Row] | None = None
         try:
+            # Installed? Checked before taking the lead, so that a bridge pointed at the wrong
+            # database never logs that it leads it.
+            with db.connect(self.settings, "bridge-check") as check:
+                db.require_schema(check, self.settings)
             self.waiting = True
             if not leadership.acquire(lambda: self.stopping):
                 return

@@ -19,7 +19,12 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
         description="Prefork pool at concurrency 1, prefetch 1, late acknowledgement, per-kind "
         "time limits. The first SIGTERM lets the current job finish; a second stops at once.",
     )
-    p.add_argument("--hostname", default=None, help="Celery node name (default xtbatch@HOST)")
+    p.add_argument(
+        "--hostname",
+        default=None,
+        help="Celery node name (default: xtbatch.QUEUE@HOST, QUEUE being this database's "
+        "queue, XTBATCH_QUEUE)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -29,7 +34,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     export(settings)  # the app and the pool child read the same settings
     with db.connect(settings, "worker-check") as conn:
-        db.require_schema(conn)
+        db.require_schema(conn, settings)
     from xtbatch.celeryapp import app
 
     if settings.broker_url.startswith("redis") and (

@@ -21,7 +21,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from tasks import resources
 from tasks.callbacks import JobTask
 from tasks.context import JobContext
-from xtbatch import db, privileges
+from xtbatch import db, parameters, privileges
 from xtbatch.celeryapp import app
 from xtbatch.db import Row
 from xtbatch.errors import (
@@ -34,7 +34,6 @@ from xtbatch.errors import (
 )
 from xtbatch.jobs import Job, RawParam
 from xtbatch.kinds import POLICIES, KindPolicy
-from xtbatch.params import Params
 from xtbatch.recovery import GUARD_LOCK_CLASS
 
 log = logging.getLogger(__name__)
@@ -227,9 +226,8 @@ def _run_kind(
             task.update_state(state="PROGRESS", meta={"done": done, "total": total, "what": what})
 
     try:
-        params = Params(
-            RawParam.from_row(r) for r in db.fetch_all(conn, "job_params", {"batch_id": batch_id})
-        )
+        rows = db.fetch_all(conn, "job_params", {"batch_id": batch_id})
+        params = parameters.decoded(policy.params, (RawParam.from_row(r) for r in rows))
         ctx = JobContext(
             job=job,
             params=params,

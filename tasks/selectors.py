@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from xtbatch.errors import ParameterInvalid
+from xtbatch.parameters import id_list
 from xtbatch.params import Params
 
 _ID = "the id of one record (a whole number)"
@@ -97,26 +98,7 @@ def period_ids(params: Params, name: str = "period_id_list") -> list[int]:
     expected = "a list of accounting period ids such as 12,13,14"
     if name not in params:
         raise ParameterInvalid(f"Parameter '{name}' is missing: expected {expected}.")
-    value = params[name]
-    items: list[Any]
-    if isinstance(value, bool):
-        items = []
-    elif isinstance(value, int):
-        items = [value]
-    elif isinstance(value, list):
-        items = value
-    else:
-        items = [part.strip() for part in str(value).strip("{}").split(",") if part.strip()]
-    ids: list[int] = []
-    for item in items:
-        if isinstance(item, bool) or not re.fullmatch(r"\d+", str(item).strip()):
-            raise ParameterInvalid(
-                f"Parameter '{name}' is malformed: expected {expected}, got {value!r}."
-            )
-        ids.append(int(str(item).strip()))
-    if not ids:
-        raise ParameterInvalid(f"Parameter '{name}' is empty: expected {expected}.")
-    return ids
+    return id_list(name, params[name], expected)
 
 
 @dataclass(frozen=True, kw_only=True)

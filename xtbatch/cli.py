@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from the environment with the command line's flags on top."""
     overrides = {dest: getattr(args, dest, None) for _, dest, _ in COMMON}
-    return settings_module.load(overrides)
+    return settings_module.load(overrides, flags={dest: flag for flag, dest, _ in COMMON})
 
 
 def export(settings: Settings) -> None:
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, settings)
     except XtbatchError as exc:
         if getattr(args, "debug", False):
-            raise
+            traceback.print_exc()  # the traceback, and still the exit code of a user error
         print(f"xtbatch {args.command}: {logs.redact(exc.message)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 
 from xtbatch import sql
 from xtbatch.errors import DatabaseUnavailable, SchemaMissing
-from xtbatch.settings import Settings, database_identity
+from xtbatch.settings import Settings, database_hint, database_identity
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,27 @@ def connect(settings: Settings, role: str, *, autocommit: bool = True) -> psycop
             connect_timeout=CONNECT_TIMEOUT,
         )
     except psycopg.OperationalError as exc:
+        advice = what_to_check(settings, exc)
         raise DatabaseUnavailable(
-            f"Cannot connect to {describe(settings)}: {first_line(exc)}"
+            f"Cannot connect to {describe(settings)}: {first_line(exc)}{advice}"
         ) from exc
+
+
+_UNREACHABLE = ("refused", "timeout expired", "no route", "could not translate host", "unreachable")
+
+
+def what_to_check(settings: Settings, exc: BaseException) -> str:
+    """What an administrator checks after a failed connection, as a sentence to append."""
+    host, port, _ = database_identity(settings.database_url)
+    text = str(exc).lower()
+    if any(marker in text for marker in _UNREACHABLE):
+        advice = (
+            f". Check that PostgreSQL is running and accepts TCP connections at {host}:{port}; "
+            "XTBATCH_DATABASE_URL (or --database-url) chooses the server."
+        )
+    else:
+        advice = ". XTBATCH_DATABASE_URL (or --database-url) chooses the server, database and user."
+    return advice + database_hint(settings)
 
 
 def fetch_one(conn: psycopg.Connection[Row], name: str, params: Params = None) -> Row | None:
@@ -75,14 +93,26 @@ def scalar(conn: psycopg.Connection[Row], name: str, params: Params = None) -> A
     return None if row is None else next(iter(row.values()))
 
 
-def require_schema(conn: psycopg.Connection[Row]) -> int:
+def not_installed(where: str, settings: Settings | None = None) -> SchemaMissing:
+    """The error for a database without xtbatch, saying which setting chooses the database."""
+    hint = database_hint(settings) if settings is not None else ""
+    if hint:
+        return SchemaMissing(
+            f"xtbatch is not installed in {where}.{hint} Then run 'xtbatch install' there."
+        )
+    return SchemaMissing(f"xtbatch is not installed in {where}: run 'xtbatch install'.")
+
+
+def require_schema(conn: psycopg.Connection[Row], settings: Settings | None = None) -> int:
     """The installed schema version.
 
     Raises:
         SchemaMissing: xtbatch is not installed in this database.
     """
     if not scalar(conn, "schema_present"):
-        raise SchemaMissing()
+        info = conn.info
+        where = f"database '{info.dbname}' on {info.host}:{info.port}"
+        raise not_installed(where, settings)
     return int(scalar(conn, "schema_version") or 0)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xtbatch.parameters import COST_FLAGS, LOOKAHEAD, SELECTORS, Param, ParamType, offset
+
 UNKNOWN = "Unknown"
 
 
@@ -25,6 +27,9 @@ class KindPolicy:
     needs_superuser: bool = False
     # What the job needs, in words, for the exit status and `xtbatch doctor`.
     needs: str = ""
+    # The parameters it reads: checked by the worker before the kind runs and by
+    # `xtbatch submit` before the job is inserted (xtbatch.parameters).
+    params: tuple[Param, ...]
 
     @property
     def task_name(self) -> str:
@@ -35,16 +40,44 @@ class KindPolicy:
         return max(self.time_limit - 60, int(self.time_limit * 0.9))
 
 
+def _flags(*names: str) -> tuple[Param, ...]:
+    return tuple(Param(name=name, type=ParamType.BOOL) for name in names)
+
+
+_LEVELS = (
+    Param(
+        name="period_id_list",
+        type=ParamType.ID_LIST,
+        required=True,
+        meaning="accounting periods",
+    ),
+    *LOOKAHEAD,
+    *SELECTORS,
+)
+_COSTS = (*SELECTORS, *COST_FLAGS)
+_RECURRING = (Param(name="type", type=ParamType.TEXT, meaning="the kind's recurring type"),)
+
 _MINUTE = 60
 _HOUR = 3600
 
 POLICIES: dict[str, KindPolicy] = {
     p.name: p
     for p in (
-        KindPolicy(name="Ping", time_limit=2 * _HOUR, safe_to_repeat=True),
-        KindPolicy(name=UNKNOWN, time_limit=5 * _MINUTE, safe_to_repeat=True),
         KindPolicy(
-            name="Email", time_limit=10 * _MINUTE, safe_to_repeat=False, sends_own_mail=True
+            name="Ping",
+            time_limit=2 * _HOUR,
+            safe_to_repeat=True,
+            params=(
+                Param(name="seconds", type=ParamType.NUMBER, meaning="seconds to hold the job"),
+            ),
+        ),
+        KindPolicy(name=UNKNOWN, time_limit=5 * _MINUTE, safe_to_repeat=True, params=()),
+        KindPolicy(
+            name="Email",
+            time_limit=10 * _MINUTE,
+            safe_to_repeat=False,
+            sends_own_mail=True,
+            params=(),
         ),
         KindPolicy(
             name="RunReport",
@@ -52,6 +85,7 @@ POLICIES: dict[str, KindPolicy] = {
             safe_to_repeat=False,
             sends_own_mail=True,
             needs="SELECT on the report's tables",
+            params=(),
         ),
         KindPolicy(
             name="ServerMaintenance",
@@ -59,102 +93,147 @@ POLICIES: dict[str, KindPolicy] = {
             safe_to_repeat=True,
             needs_superuser=True,
             needs="a PostgreSQL superuser to REINDEX every table",
+            params=(),
         ),
         KindPolicy(
             name="UpdateReorderLevel",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on updateReorderLevel, UPDATE on itemsite",
+            params=_LEVELS,
         ),
         KindPolicy(
             name="UpdateOUTLevel",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on updateOUTLevel, UPDATE on itemsite",
+            params=_LEVELS,
         ),
         KindPolicy(
             name="UpdateActualCost",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on doUpdateCosts, UPDATE on itemcost",
+            params=_COSTS,
         ),
         KindPolicy(
             name="UpdateStandardCost",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on doUpdateCosts, UPDATE on itemcost",
+            params=_COSTS,
         ),
         KindPolicy(
             name="PostActualCost",
             time_limit=_HOUR,
             safe_to_repeat=False,
             needs="EXECUTE on doPostCosts, UPDATE on itemcost and costhist",
+            params=_COSTS,
         ),
         KindPolicy(
             name="PostInvoices",
             time_limit=_HOUR,
             safe_to_repeat=False,
             needs="EXECUTE on postInvoices and the A/R and G/L privileges it uses",
+            params=_flags("postUnprinted", "printSalesJournal", "inclZero"),
         ),
         KindPolicy(
             name="PostGLSeries",
             time_limit=_HOUR,
             safe_to_repeat=False,
             needs="EXECUTE on postGLSeriesNoSumm and fetchJournalNumber",
+            params=(
+                Param(
+                    name="glseries_sequence",
+                    type=ParamType.WHOLE,
+                    required=True,
+                    meaning="the sequence number of a G/L series",
+                ),
+            ),
         ),
         KindPolicy(
             name="CreateRecurringInvoices",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on createRecurringItems",
+            params=_RECURRING,
         ),
         KindPolicy(
             name="CreateRecurringVouchers",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on createRecurringItems",
+            params=_RECURRING,
         ),
         KindPolicy(
             name="CreateRecurringIncidents",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on createRecurringItems",
+            params=_RECURRING,
         ),
         KindPolicy(
             name="CreateRecurringProjects",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on createRecurringItems",
+            params=_RECURRING,
         ),
         KindPolicy(
             name="CreateRecurringTodos",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on createRecurringItems",
+            params=_RECURRING,
         ),
         KindPolicy(
             name="AllocateReservations",
             time_limit=_HOUR,
             safe_to_repeat=True,
             needs="EXECUTE on reserveAllSo (sales order reservations)",
+            params=(
+                offset("startDateOffset"),
+                offset("endDateOffset"),
+                *_flags("addPackingList"),
+                Param(name="cust_id", type=ParamType.WHOLE, meaning="the id of a customer"),
+                Param(name="shipto_id", type=ParamType.WHOLE, meaning="the id of a ship-to"),
+                Param(name="custtype_id", type=ParamType.WHOLE, meaning="the id of a type"),
+                Param(name="custtype_pattern", type=ParamType.ANY),
+            ),
         ),
         KindPolicy(
             name="UpdateLateCustCreditStatus",
             time_limit=30 * _MINUTE,
             safe_to_repeat=True,
             needs="UPDATE on custinfo, SELECT on aropen and metric",
+            params=(),
         ),
         KindPolicy(
             name="RunMRP",
             time_limit=4 * _HOUR,
             safe_to_repeat=True,
             needs="xTuple's manufacturing package",
+            params=(
+                # cutoff_offset, else cutOffDate, else the missing cutoff_offset is named.
+                offset("cutoff_offset", required=False),
+                Param(name="cutOffDate", type=ParamType.DATE),
+                *SELECTORS,
+                *_flags("deleteFirmed", "MPS"),
+                Param(name="DeleteFirmed", type=ParamType.FLAG),
+                Param(
+                    name="planningType",
+                    type=ParamType.TEXT,
+                    default="M",
+                    meaning="M (MRP) or S (MPS)",
+                ),
+            ),
         ),
         KindPolicy(
             name="ReleasePlannedOrders",
             time_limit=_HOUR,
             safe_to_repeat=False,
             needs="xTuple's manufacturing package",
+            params=(offset("cutoff_offset"), *SELECTORS, *_flags("firmedOnly")),
         ),
     )
 }

@@ -230,6 +230,13 @@ class Params(Mapping[str, Any]):
             name, value = decode(param)
             self._values[name] = value
 
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> Params:
+        """Parameters already decoded (name → value)."""
+        made = cls(())
+        made._values = dict(values)
+        return made
+
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
 

@@ -192,17 +192,25 @@ class Settings:
 
 
 def _positive(value: str) -> float:
-    number = float(value)
-    if number <= 0:
-        raise ValueError("must be greater than 0")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a number of seconds greater than 0, such as 5") from None
+    if not number > 0 or number == float("inf"):
+        raise ValueError("must be a number of seconds greater than 0, such as 5")
     return number
+
+
+def _whole_positive(value: str) -> int:
+    if not value.isdigit() or int(value) <= 0:
+        raise ValueError("must be a whole number of seconds greater than 0, such as 43200")
+    return int(value)
 
 
 def _port(value: str) -> int:
-    number = int(value)
-    if not 0 <= number <= 65535:
-        raise ValueError("must be a port number from 0 to 65535")
-    return number
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise ValueError("must be a port number from 0 to 65535 (0: off)")
+    return int(value)
 
 
 def _url(schemes: tuple[str, ...], allow_empty: bool = False) -> Callable[[str], str]:
@@ -211,7 +219,9 @@ def _url(schemes: tuple[str, ...], allow_empty: bool = False) -> Callable[[str],
             return value
         scheme = value.split("://", 1)[0] if "://" in value else ""
         if scheme not in schemes:
-            raise ValueError(f"must start with one of {', '.join(s + '://' for s in schemes)}")
+            raise ValueError(
+                f"must be a URL starting with one of {', '.join(s + '://' for s in schemes)}"
+            )
         return value
 
     return check
@@ -227,6 +237,11 @@ def _choice(*choices: str) -> Callable[[str], str]:
 
 
 def _database(value: str) -> str:
+    if not value:
+        raise ValueError(
+            "must name the ERP database, such as postgresql://user@host:5432/erp "
+            "(empty is refused: it would silently mean the libpq defaults)"
+        )
     if "://" in value and not value.startswith(("postgresql://", "postgres://")):
         raise ValueError("must be a postgresql:// URL or a libpq key=value string")
     return value
@@ -241,7 +256,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "worker_heartbeat_seconds": _positive,
     "redispatch_seconds": _positive,
     "keepalive_seconds": _positive,
-    "visibility_timeout": lambda v: int(_positive(v)),
+    "visibility_timeout": _whole_positive,
     "metrics_port": _port,
     "task_events": lambda v: _choice("on", "off")(v) == "on",
     "log_format": _choice("auto", "text", "json"),
@@ -249,27 +264,49 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def load(overrides: Mapping[str, str | None] | None = None) -> Settings:
+def load(
+    overrides: Mapping[str, str | None] | None = None, flags: Mapping[str, str] | None = None
+) -> Settings:
     """Build settings from the environment, then ``overrides`` (field name → string).
+
+    ``flags`` names the command-line flag each override came from (field name → flag), so
+    that a problem is reported as the flag the user typed, not the environment variable.
 
     Raises:
         ConfigurationError: listing every invalid value.
     """
     overrides = overrides or {}
+    flags = flags or {}
     values: dict[str, Any] = {}
     problems: list[str] = []
     for var in VARIABLES:
         raw = overrides.get(var.field)
+        source = flags.get(var.field, var.env)
         if raw is None:
-            raw = os.environ.get(var.env, var.default)
+            raw, source = os.environ.get(var.env, var.default), var.env
         parser = _PARSERS.get(var.field, str)
         try:
             values[var.field] = parser(raw.strip())
         except ValueError as exc:
-            problems.append(f"{var.env}={redact_url(raw)!s}: {exc}")
+            shown = (
+                f"{source} {redact_url(raw)!r}"
+                if source.startswith("--")
+                else f"{source}={redact_url(raw)}"
+            )
+            problems.append(f"{shown}: {exc}")
     if problems:
         raise ConfigurationError("Invalid configuration:\n  " + "\n  ".join(problems))
     return Settings(**values)
+
+
+def database_hint(settings: Settings) -> str:
+    """Which setting chooses the database, when none was given (the default is in use)."""
+    if settings.database_url != DEFAULT_DATABASE_URL:
+        return ""
+    return (
+        " That is the default because XTBATCH_DATABASE_URL is not set: set it (or pass "
+        "--database-url) to your ERP database."
+    )
 
 
 def default_queue(database_url: str) -> str:

@@ -1,10 +1,10 @@
 """``xtbatch demo``: the whole pipeline on embedded services, no setup needed.
 
-Starts an embedded PostgreSQL and an embedded Redis (or uses --database-url/--broker-url
-when given), installs xtbatch with a sample of xTuple's schema, submits a few jobs (one
-past due, two due together, one failing, one email), runs a real bridge and a real worker,
-prints the status table and the mail an in-process SMTP catcher received, then stops
-everything it started.
+Starts an embedded PostgreSQL and an embedded Redis (with --use-configured-services it uses
+XTBATCH_DATABASE_URL/--database-url and XTBATCH_BROKER_URL/--broker-url instead), installs
+xtbatch with a sample of xTuple's schema, submits a few jobs (one past due, two due together,
+one failing, one email), runs a real bridge and a real worker, prints the status table and
+the mail an in-process SMTP catcher received, then stops everything it started.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from psycopg.rows import dict_row
 
 from xtbatch import db, embedded
 from xtbatch.console.progress import progress
-from xtbatch.errors import XtbatchError
+from xtbatch.errors import ConfigurationError, XtbatchError
 from xtbatch.install import install
 from xtbatch.settings import VARIABLES, Settings
 from xtbatch.sql import sample_sql
@@ -49,8 +49,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--use-configured-services",
         action="store_true",
-        help="use XTBATCH_DATABASE_URL / XTBATCH_BROKER_URL instead of embedded ones "
-        "(the demo creates and drops a database named xtbatch_demo there)",
+        help="use XTBATCH_DATABASE_URL/--database-url and XTBATCH_BROKER_URL/--broker-url "
+        "instead of embedded ones (the demo creates and drops a database named xtbatch_demo "
+        "there); without it, --database-url and --broker-url are refused",
     )
     p.add_argument("--timeout", type=float, default=90, help="seconds to wait for the jobs")
     p.set_defaults(handler=run)
@@ -142,7 +143,36 @@ def submit_jobs(conn: psycopg.Connection[db.Row], folder: Path) -> list[int]:
     return ids
 
 
+def _refuse_ignored_flags(args: argparse.Namespace) -> None:
+    """The demo brings its own mail catcher and queue, and its own database and broker unless
+    told otherwise: a flag it would ignore is refused rather than silently dropped.
+
+    Raises:
+        ConfigurationError: naming the flags.
+    """
+    given = {
+        "--database-url": args.database_url,
+        "--broker-url": args.broker_url,
+        "--smtp-url": args.smtp_url,
+        "--queue": args.queue,
+    }
+    services = {"--database-url", "--broker-url"}
+    if args.use_configured_services:
+        given = {flag: value for flag, value in given.items() if flag not in services}
+    ignored = [flag for flag, value in given.items() if value is not None]
+    if not ignored:
+        return
+    why = (
+        "the demo runs on embedded services; add --use-configured-services to run it on "
+        "yours (it creates and drops a database named xtbatch_demo there)"
+        if services & set(ignored)
+        else "the demo uses its own mail catcher and queue"
+    )
+    raise ConfigurationError(f"{', '.join(ignored)} not used: {why}.")
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    _refuse_ignored_flags(args)
     with tempfile.TemporaryDirectory(prefix="xtbatch-demo-") as tmp:
         folder = Path(tmp)
         catcher = MailCatcher()

@@ -51,7 +51,8 @@ class Check:
 
     @property
     def failed(self) -> bool:
-        return self.status in ("FAIL", "SKIP")
+        # A SKIP follows from a failure above it, which is what gets counted.
+        return self.status == "FAIL"
 
     def line(self) -> str:
         text = f"{self.status:<4}  {self.name:<10}  {self.detail}"
@@ -91,10 +92,13 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     checks = diagnose(settings, ping_timeout=None if args.no_ping else args.timeout, out=print)
     failed = [c for c in checks if c.failed]
+    skipped = sum(1 for c in checks if c.status == "SKIP")
+    ran = len(checks) - skipped
+    not_run = f"; {skipped} not checked because of them" if skipped and failed else ""
     if failed:
-        print(f"{len(failed)} of {len(checks)} checks did not pass.")
+        print(f"{len(failed)} of {ran} checks failed{not_run}.")
         return 1
-    print(f"All {len(checks)} checks passed.")
+    print(f"All {ran} checks passed" + (f"; {skipped} not checked." if skipped else "."))
     return 0
 
 

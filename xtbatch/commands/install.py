@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from xtbatch import db
 from xtbatch.install import Installed, install, latest_version
-from xtbatch.settings import Settings
+from xtbatch.settings import Settings, database_hint
 from xtbatch.xtuple import ENABLE_METRIC, ENABLE_PACKAGE, MetricState, PackageState
 
 
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{where} is up to date (schema version {latest_version()}).")
     for line in report(done):
         print(line)
+    if hint := database_hint(settings):
+        print(f"Note: {where} was used.{hint}", file=sys.stderr)
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from xtbatch import db
 from xtbatch.console import table
 from xtbatch.console.session import Session, session
-from xtbatch.console.submission import PARAM_FORMAT, check_kind, parse_param
+from xtbatch.console.submission import PARAM_FORMAT, check_kind, check_params, parse_param
 from xtbatch.console.when import FORMATS, parse_time, text
 from xtbatch.errors import ConfigurationError, JobNotFound, XtbatchError
 from xtbatch.settings import Settings
@@ -137,13 +137,34 @@ def _insert(s: Session, args: argparse.Namespace, scheduled: Any) -> int:
     return int(db.scalar(s.conn, "console_submit_action", action))
 
 
+def _check_report(s: Session, name: str) -> None:
+    """Refuse a RunReport job whose report the worker will not find.
+
+    Raises:
+        ConfigurationError: no report table, or no report of that name.
+    """
+    if not db.scalar(s.conn, "console_report_table"):
+        raise ConfigurationError(
+            f"{s.where} has no report table (xTuple's report definitions), so report "
+            f"'{name}' cannot run there; is this the xTuple database? Nothing was submitted."
+        )
+    if not db.scalar(s.conn, "console_report_exists", {"name": name}):
+        raise ConfigurationError(
+            f"Report '{name}' does not exist in {s.where} (report names are case-sensitive). "
+            "Nothing was submitted."
+        )
+
+
 def submit(args: argparse.Namespace, settings: Settings) -> int:
     if not args.force:
         check_kind(args.kind)
     _check_mail_flags(args)
     params = [parse_param(text, i) for i, text in enumerate(args.param, start=1)]
+    check_params(args.kind, params)
     scheduled = parse_time(args.at, "--at") if args.at is not None else None
     with session(settings) as s:
+        if args.kind == "RunReport":
+            _check_report(s, args.report)
         with s.conn.transaction():
             batch_id = _insert(s, args, scheduled)
             if args.user:

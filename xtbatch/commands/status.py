@@ -126,10 +126,35 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _gone(s: Session, batch_id: int) -> JobNotFound:
+    """Why a job has no row: xTuple's cancelBatchItem deletes it, and so does the purge of
+    old completed jobs; xtbatch's attempt table and the id sequence tell these from an id
+    that never was."""
+    gone = db.fetch_one(s.conn, "console_job_gone", {"batch_id": batch_id}) or {}
+    state = gone.get("state")
+    if state in ("dispatched", "running", "cancelled"):
+        return JobNotFound(
+            f"Batch job {batch_id} ({gone['batch_action']}) was cancelled after xtbatch "
+            f"dispatched it: its row was deleted from {s.where}."
+        )
+    if state:
+        when = gone["ended_at"] or gone["dispatched_at"]
+        return JobNotFound(
+            f"Batch job {batch_id} ({gone['batch_action']}) no longer exists in {s.where}: it "
+            f"was cancelled or purged after it ended ({state} at {when:%Y-%m-%d %H:%M:%S})."
+        )
+    if gone.get("issued") and batch_id > 0:
+        return JobNotFound(
+            f"Batch job {batch_id} no longer exists in {s.where}: it was cancelled before it "
+            "ran (xTuple's cancel deletes the job), or purged as an old completed job."
+        )
+    return JobNotFound(f"No batch job has id {batch_id} in {s.where}.")
+
+
 def _load(s: Session, batch_id: int) -> tuple[dict[str, Any], list[db.Row], list[db.Row]]:
     row = db.fetch_one(s.conn, "job", {"batch_id": batch_id})
     if row is None:
-        raise JobNotFound(f"No batch job has id {batch_id} in {s.where}.")
+        raise _gone(s, batch_id)
     params = db.fetch_all(s.conn, "job_params", {"batch_id": batch_id})
     attempts = db.fetch_all(s.conn, "attempts", {"batch_id": batch_id})
     row["run_status"] = (

@@ -12,7 +12,6 @@ from xtbatch import db
 from xtbatch.errors import (
     ConfigurationError,
     DatabaseUnavailable,
-    SchemaMissing,
     XtbatchError,
 )
 from xtbatch.settings import Settings
@@ -83,7 +82,5 @@ def session(settings: Settings) -> Iterator[Session]:
     with conn, translated(settings):
         info = db.fetch_one(conn, "console_session")
         if info is None or not info["installed"]:
-            raise SchemaMissing(
-                f"xtbatch is not installed in {where(settings)}: run 'xtbatch install'."
-            )
+            raise db.not_installed(where(settings), settings)
         yield Session(conn=conn, username=str(info["username"]), where=where(settings))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from xtbatch import kinds, params
+from xtbatch import kinds, parameters, params
 from xtbatch.errors import ConfigurationError, XtbatchError
 from xtbatch.jobs import RawParam
 
@@ -65,3 +65,23 @@ def check_kind(kind: str) -> None:
     raise ConfigurationError(
         f"xtbatch does not know the job kind '{kind}'.{hint} (--force submits it anyway.)"
     )
+
+
+def check_params(kind: str, given: list[Param]) -> None:
+    """Refuse parameters the worker would refuse: the kind's declared parameters
+    (:mod:`xtbatch.parameters`) decoded and checked as the worker will.
+
+    Raises:
+        ConfigurationError: one line naming the parameter and what it needs.
+    """
+    policy = kinds.POLICIES.get(kind)
+    if policy is None:  # an unknown kind submitted with --force: nothing declared
+        return
+    raw = [RawParam(order=p.order, name=p.name, value=p.value, type=p.type) for p in given]
+    try:
+        parameters.decoded(policy.params, raw)
+    except XtbatchError as exc:
+        first = exc.message.splitlines()[0]
+        missing = [p for p in policy.params if p.required and p.name not in {g.name for g in given}]
+        hint = f" Add --param {missing[0].name}=VALUE." if missing else ""
+        raise ConfigurationError(f"{kind}: {first}{hint} Nothing was submitted.") from None

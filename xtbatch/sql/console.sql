@@ -71,3 +71,24 @@ SELECT xtbatch.submitActionToBatch(%(action)s, %(email)s, %(scheduled)s::timesta
 -- name: console_reschedule
 -- Make a job due again at a time (NULL: now); the time is the database's local time.
 SELECT xtbatch.rescheduleBatchItem(%(batch_id)s, %(scheduled)s::timestamp) AS batch_id;
+
+-- name: console_report_table
+-- Whether xTuple's report table is on the session's search path.
+SELECT to_regclass('report') IS NOT NULL AS present;
+
+-- name: console_report_exists
+-- Whether some grade of a report of that name exists.
+SELECT EXISTS (SELECT 1 FROM report WHERE report_name = %(name)s) AS present;
+
+-- name: console_job_gone
+-- What xtbatch remembers of a batch id that has no row: its last attempt, and whether the id
+-- was ever handed out (cancelBatchItem deletes the row; the sequence keeps counting).
+SELECT a.batch_action, a.state, a.ended_at, a.dispatched_at,
+       %(batch_id)s <= COALESCE(
+           pg_sequence_last_value(pg_get_serial_sequence('xtbatch.batch', 'batch_id')), 0)
+           AS issued
+  FROM (SELECT 1) AS one
+  LEFT JOIN LATERAL (SELECT batch_action, state, ended_at, dispatched_at
+                       FROM xtbatch_mgr.attempt
+                      WHERE batch_id = %(batch_id)s
+                      ORDER BY attempt_id DESC LIMIT 1) AS a ON true;

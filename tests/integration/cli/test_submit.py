@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from psycopg.conninfo import conninfo_to_dict
+
 from tests.integration.cli.conftest import Cli
 
 
@@ -150,7 +152,16 @@ def test_submit_email_needs_a_recipient(cli: Cli) -> None:
     )
 
 
+def _add_report(cli: Cli, name: str) -> None:
+    cli.sql(
+        "CREATE TABLE IF NOT EXISTS report (report_id serial PRIMARY KEY, report_name text,"
+        " report_grade integer NOT NULL DEFAULT 0, report_source text)"
+    )
+    cli.sql("INSERT INTO report (report_name) VALUES (%(name)s)", {"name": name})
+
+
 def test_submit_report_goes_through_submit_report_to_batch(cli: Cli) -> None:
+    _add_report(cli, "Invoice")
     result = cli.run(
         "submit",
         "RunReport",
@@ -249,3 +260,67 @@ def test_submit_param_needs_a_name(cli: Cli) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("xtbatch submit: --param '=5' has no name: use NAME=VALUE")
     assert "Traceback" not in result.stderr
+
+
+def _jobs(cli: Cli) -> int:
+    (row,) = cli.sql("SELECT count(*) AS n FROM xtbatch.batch")
+    return int(row["n"])
+
+
+def test_submit_refuses_a_kind_without_its_required_parameter(cli: Cli) -> None:
+    result = cli.run("submit", "PostGLSeries")
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "xtbatch submit: PostGLSeries: Parameter 'glseries_sequence' is missing: expected a "
+        "whole number (the sequence number of a G/L series). Add --param "
+        "glseries_sequence=VALUE. Nothing was submitted.\n"
+    )
+    assert _jobs(cli) == 0
+
+
+def test_submit_refuses_a_value_that_does_not_fit_the_declared_type(cli: Cli) -> None:
+    result = cli.run("submit", "Ping", "--param", "seconds=soon")
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "xtbatch submit: Ping: Parameter 'seconds' is malformed: expected a number (seconds to "
+        "hold the job), got 'soon'. Nothing was submitted.\n"
+    )
+    assert _jobs(cli) == 0
+
+
+def test_submit_refuses_a_malformed_list_and_pattern(cli: Cli) -> None:
+    levels = cli.run("submit", "UpdateReorderLevel", "--param", "period_id_list=a,b")
+    mrp = cli.run("submit", "RunMRP", "--param", "plancode_pattern=(")
+
+    assert (levels.returncode, mrp.returncode) == (2, 2)
+    assert "Parameter 'period_id_list' is malformed" in levels.stderr
+    assert "Parameter 'plancode_pattern' is malformed" in mrp.stderr
+    assert len(levels.stderr.splitlines()) == len(mrp.stderr.splitlines()) == 1
+    assert _jobs(cli) == 0
+
+
+def test_submit_report_refuses_a_report_that_does_not_exist(cli: Cli) -> None:
+    _add_report(cli, "Invoice")
+    result = cli.run("submit", "RunReport", "--report", "Nope")
+
+    assert result.returncode == 2
+    database = conninfo_to_dict(cli.url)["dbname"]
+    assert result.stderr == (
+        f"xtbatch submit: Report 'Nope' does not exist in database '{database}' on "
+        "127.0.0.1:5432 (report names are case-sensitive). Nothing was submitted.\n"
+    )
+    assert _jobs(cli) == 0
+
+
+def test_submit_report_names_the_database_that_has_no_report_table(cli: Cli) -> None:
+    result = cli.run("submit", "RunReport", "--report", "Nope")
+
+    assert result.returncode == 2
+    database = conninfo_to_dict(cli.url)["dbname"]
+    assert result.stderr.startswith(
+        f"xtbatch submit: database '{database}' on 127.0.0.1:5432 has no report table"
+    )
+    assert "relation" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert _jobs(cli) == 0
