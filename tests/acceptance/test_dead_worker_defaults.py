@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Reliability, _forget_queue
+from tests.conftest import Reliability
 from tests.harness import Db, Stack, stream_outcome, wait_for
 from xtbatch.settings import VARIABLES
 
@@ -36,8 +36,7 @@ def default_stack(stack_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
     """Like ``stack``, with the production defaults for heartbeats and staleness."""
     s = Stack(env={k: v for k, v in stack_env.items() if k not in TIMING}, folder=tmp_path)
     yield s
-    s.stop_all()
-    _forget_queue(stack_env["XTBATCH_BROKER_URL"], stack_env["XTBATCH_QUEUE"])
+    s.stop_all()  # and forgets the Redis keys of every queue it used
 
 
 @pytest.fixture
