@@ -24,9 +24,14 @@ POLL = 0.02
 
 
 def wait_for(
-    condition: Callable[[], T], timeout: float, what: str, show: Callable[[], Any] | None = None
+    condition: Callable[[], T],
+    timeout: float,
+    what: str,
+    show: Callable[[], Any] | None = None,
+    every: float = POLL,
 ) -> T:
-    """Poll ``condition`` every 20 ms until it returns something truthy, or fail."""
+    """Poll ``condition`` every ``every`` s (20 ms) until it returns something truthy, or
+    fail saying what it saw last (``show()`` where given)."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while True:
@@ -36,7 +41,7 @@ def wait_for(
         if time.monotonic() > deadline:
             seen = show() if show else last
             raise AssertionError(f"timed out after {timeout} s waiting for {what}; saw: {seen}")
-        time.sleep(POLL)
+        time.sleep(every)
 
 
 @dataclass
