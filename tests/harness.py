@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,3 +310,18 @@ def done_count(db: Db, ids: list[int]) -> int:
         (ids,),
     )
     return int(row["n"]) if row else 0
+
+
+def scrape(port: int) -> str:
+    """The bridge's /metrics page on ``port`` ("" while it does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            return str(response.read().decode())
+    except OSError:
+        return ""
+
+
+def metric(text: str, name: str, labels: str = "") -> float | None:
+    """One sample of a Prometheus text page, e.g. ``metric(t, "x_total", '{kind="Ping"}')``."""
+    match = re.search(rf"^{re.escape(name + labels)} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else None
