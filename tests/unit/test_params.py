@@ -70,25 +70,31 @@ def test_an_empty_value_is_a_flag_or_an_empty_container(value: str | None) -> No
 
 
 @pytest.mark.parametrize(
-    ("type_", "value", "message"),
+    ("param", "message"),
     [
-        ("int", "12.5", "Parameter 'p' is malformed: expected a whole number (int), got '12.5'."),
-        ("double", "1,5", "Parameter 'p' is malformed: expected a number (double), got '1,5'."),
-        ("bool", "maybe", "expected true or false (bool), got 'maybe'."),
-        ("QDate", "05/03/2026", "expected a date as YYYY-MM-DD (QDate)"),
-        ("QDateTime", "today", "expected a date and time as YYYY-MM-DD HH:MM[:SS]"),
-        ("QTime", "7pm", "expected a time as HH:MM[:SS] (QTime)"),
-        ("QVariantList", "[1, 2", "expected a list such as [1,2,3] or 1,2,3"),
-        ("QVariantList", '"int":"x"', "expected a whole number (QVariantList)"),
-        ("QBitArray", "10x1", "expected bits written as 0 and 1 (QBitArray)"),
-        ("int", "9" * 50 + "x", "got '" + "9" * 40 + "…'"),
+        (
+            raw("p", "12.5", "int"),
+            "Parameter 'p' is malformed: expected a whole number (int), got '12.5'.",
+        ),
+        (
+            raw("p", "1,5", "double"),
+            "Parameter 'p' is malformed: expected a number (double), got '1,5'.",
+        ),
+        (raw("p", "maybe", "bool"), "expected true or false (bool), got 'maybe'."),
+        (raw("p", "05/03/2026", "QDate"), "expected a date as YYYY-MM-DD (QDate)"),
+        (raw("p", "today", "QDateTime"), "expected a date and time as YYYY-MM-DD HH:MM[:SS]"),
+        (raw("p", "7pm", "QTime"), "expected a time as HH:MM[:SS] (QTime)"),
+        (raw("p", "[1, 2", "QVariantList"), "expected a list such as [1,2,3] or 1,2,3"),
+        (raw("p", '"int":"x"', "QVariantList"), "expected a whole number (QVariantList)"),
+        (raw("p", "10x1", "QBitArray"), "expected bits written as 0 and 1 (QBitArray)"),
+        (raw("p", "9" * 50 + "x", "int"), "got '" + "9" * 40 + "…'"),
     ],
 )
 def test_a_value_that_does_not_fit_names_the_parameter_and_the_form(
-    type_: str, value: str, message: str
+    param: RawParam, message: str
 ) -> None:
     with pytest.raises(ParameterInvalid) as raised:
-        decode(raw("p", value, type_))
+        decode(param)
     assert message in str(raised.value)
 
 

@@ -53,21 +53,22 @@ def test_every_invalid_value_is_listed_in_one_error(monkeypatch: pytest.MonkeyPa
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "says"),
+    ("overrides", "says"),
     [
-        ("database_url", "", "must name the ERP database"),
-        ("database_url", "mysql://db/erp", "must be a postgresql:// URL or a libpq key=value"),
-        ("keepalive_seconds", "inf", "must be a number of seconds greater than 0"),
-        ("keepalive_seconds", "soon", "must be a number of seconds greater than 0"),
-        ("visibility_timeout", "1.5", "must be a whole number of seconds"),
-        ("smtp_url", "mail.example.com", "must be a URL starting with one of smtp://"),
-        ("task_events", "yes", "must be one of on, off"),
+        ({"database_url": ""}, "must name the ERP database"),
+        ({"database_url": "mysql://db/erp"}, "must be a postgresql:// URL or a libpq key=value"),
+        ({"keepalive_seconds": "inf"}, "must be a number of seconds greater than 0"),
+        ({"keepalive_seconds": "soon"}, "must be a number of seconds greater than 0"),
+        ({"visibility_timeout": "1.5"}, "must be a whole number of seconds"),
+        ({"smtp_url": "mail.example.com"}, "must be a URL starting with one of smtp://"),
+        ({"task_events": "yes"}, "must be one of on, off"),
     ],
 )
-def test_a_bad_value_names_its_setting(field: str, value: str, says: str) -> None:
+def test_a_bad_value_names_its_setting(overrides: dict[str, str], says: str) -> None:
+    [(field, value)] = overrides.items()
     env = next(var.env for var in VARIABLES if var.field == field)
     with pytest.raises(ConfigurationError) as raised:
-        load({field: value})
+        load(overrides)
     assert f"{env}={value}: {says}" in raised.value.message
 
 
