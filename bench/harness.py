@@ -13,32 +13,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+from snapshot import snapshot
+
 
 def _measure_committed_code() -> str:
     """Re-run this script on a snapshot of HEAD (``git archive``), so that figures belong to a
     commit and colleagues' unsaved edits in the working tree cannot change or break a run.
     XTBATCH_BENCH_SRC=. measures the working tree instead (to check a change before commit)."""
-    root = Path(__file__).resolve().parents[1]
     chosen = os.environ.get("XTBATCH_BENCH_SRC")
     if chosen:
         return os.environ.get("XTBATCH_BENCH_COMMIT", "working tree")
-    sha = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
-    ).stdout.strip()
-    snapshot = Path(f"/tmp/xtbatch-bench-src/{sha[:12]}")
-    if not (snapshot / "xtbatch").is_dir():
-        snapshot.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(root), "archive", sha, "xtbatch", "bridge", "tasks", "beat"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
+    sha, folder = snapshot(Path(__file__).resolve().parents[1])
     env = {
         **os.environ,
-        "XTBATCH_BENCH_SRC": str(snapshot),
-        "XTBATCH_BENCH_COMMIT": sha[:12],
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(snapshot), os.environ.get("PYTHONPATH")])),
+        "XTBATCH_BENCH_SRC": str(folder),
+        "XTBATCH_BENCH_COMMIT": sha,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])),
     }
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
     raise AssertionError("unreachable")
@@ -272,22 +262,6 @@ def reference_rate(url: str, n: int, *, max_seconds: float = 120) -> dict[str, f
     return {"jobs": done, "seconds": elapsed, "jobs_per_s": done / elapsed}
 
 
-def rss_mb(pid: int) -> float:
-    """Resident set size of one process, MB (VmRSS)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    kids: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
-        kids += [int(k) for k in text]
-    return kids
-
-
 def machine() -> dict[str, Any]:
     """What the figures were measured on (the load average says how shared it was)."""
     cpu = next(
@@ -374,50 +348,3 @@ def drain(url: str, n: int, *, timeout: float) -> dict[str, Any]:
 
 def _pending(conn: psycopg.Connection[Any]) -> int:
     return int(one(conn, "pending")["n"])
-
-
-PG_BIN = Path(os.environ.get("XTBATCH_BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-@contextlib.contextmanager
-def private_server(port: int = 54329, *, log_statements: bool = True) -> Iterator[tuple[str, Path]]:
-    """A throw-away PostgreSQL 15 server (initdb + pg_ctl in a temp dir, on its own port)
-    with pg_stat_statements preloaded and every statement and connection logged; yields
-    (server URL, log file). The shared server is never reconfigured or restarted."""
-    folder = Path(tempfile.mkdtemp(prefix="xtbatch-bench-pg-"))
-    data, log = folder / "data", folder / "server.log"
-    as_owner: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        import shutil
-
-        shutil.chown(folder, "postgres")
-        as_owner = ["runuser", "-u", "postgres", "--"]
-    run = lambda *cmd: subprocess.run([*as_owner, *cmd], check=True, capture_output=True)  # noqa: E731
-    run(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    options = (
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
-        "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top "
-        f"-c log_statement={'all' if log_statements else 'none'} "
-        "-c log_connections=on -c log_disconnections=on "
-        "-c log_line_prefix='%m|%p|%d|%a|' -c fsync=off -c autovacuum=off"
-    )
-    run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    try:
-        with connect(url) as conn:
-            conn.execute(query("pgss_create"))
-        yield url, log
-    finally:
-        run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
-        import shutil
-
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def pss_mb(pid: int) -> float:
-    """Proportional set size, MB: shared pages (the pool child's copy-on-write pages from the
-    worker's main process) counted once across the processes that share them."""
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) / 1024
-    return 0.0

@@ -24,13 +24,13 @@ from harness import (
     machine,
     machine_note,
     one,
-    private_server,
     query,
     save,
     stack,
     table,
 )
 from psycopg.conninfo import conninfo_to_dict
+from system import private_server
 
 SETTLE = 15.0
 HEARTBEAT = 30.0

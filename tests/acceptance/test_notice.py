@@ -4,28 +4,13 @@ failed notice shows in the attempt, `xtbatch show`, the worker's log and /metric
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
-import urllib.request
 
-from tests.harness import Db, Proc, Stack, wait_for
+from tests.harness import Db, Proc, Stack, metric, scrape, wait_for
 from tests.private_services import free_port
 
 FAILED_NOTICES = "xtbatch_notices_failed_total"
-
-
-def scrape(port: int) -> str:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-            return str(response.read().decode())
-    except OSError:
-        return ""
-
-
-def value(text: str, name: str, labels: str = "") -> float | None:
-    match = re.search(rf"^{re.escape(name + labels)} (\S+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else None
 
 
 def show(stack: Stack, batch_id: int) -> str:
@@ -44,7 +29,7 @@ def failed_notices(port: int, kind: str, expected: float, bridge: Proc) -> str:
     """Wait for /metrics to count ``expected`` failed notices of ``kind``; return the page."""
     labels = f'{{kind="{kind}"}}'
     return wait_for(
-        lambda: (t := scrape(port)) and value(t, FAILED_NOTICES, labels) == expected and t,
+        lambda: (t := scrape(port)) and metric(t, FAILED_NOTICES, labels) == expected and t,
         10,
         f"/metrics to count {expected:g} failed notice(s) of {kind}",
         lambda: scrape(port) or bridge.log(),
@@ -74,7 +59,7 @@ def test_a_successful_ping_nobody_can_be_told_of_ends_done_with_an_empty_exit_st
     assert attempt["notice_failed"] is True
     assert "no postMessage function" in attempt["notice"]
     text = failed_notices(port, "Ping", 1, bridge)
-    assert value(text, "xtbatch_jobs_ended_total", '{kind="Ping",outcome="succeeded"}') == 1
+    assert metric(text, "xtbatch_jobs_ended_total", '{kind="Ping",outcome="succeeded"}') == 1
     line = notice_error_line(worker.log(), batch_id)
     assert "jsmith" in line and "XTBATCH_SMTP_URL" in line
     shown = show(stack, batch_id)
@@ -137,10 +122,10 @@ def test_a_notice_that_reached_the_submitter_is_recorded_and_not_counted(
     assert attempt["notice"] == "system message to jsmith"
     ok = '{kind="Ping",outcome="succeeded"}'
     text = wait_for(
-        lambda: (t := scrape(port)) and value(t, "xtbatch_jobs_ended_total", ok) == 1 and t,
+        lambda: (t := scrape(port)) and metric(t, "xtbatch_jobs_ended_total", ok) == 1 and t,
         10,
         "/metrics to count the job",
         bridge.log,
     )
-    assert value(text, FAILED_NOTICES, '{kind="Ping"}') in (None, 0.0)
+    assert metric(text, FAILED_NOTICES, '{kind="Ping"}') in (None, 0.0)
     assert "Notice: system message to jsmith" in show(stack, batch_id)

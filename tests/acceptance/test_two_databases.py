@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import functools
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import _create_database, database_url, drop_database
+from tests.conftest import Databases
 from tests.harness import Db, Proc, Stack, submit_pings, wait_for
 from xtbatch.settings import default_queue
 
@@ -19,12 +18,10 @@ JOBS = 10
 
 
 @pytest.fixture
-def second_erp(services: dict[str, str], template_db: str) -> Iterator[Db]:
+def second_erp(databases: Databases, template_db: str) -> Iterator[Db]:
     """Another installed database on the same server, cloned from the same template."""
-    name = f"xtbatch_test_{uuid.uuid4().hex[:10]}"
-    _create_database(services["database_url"], name, template=template_db)
-    yield Db(database_url(services["database_url"], name))
-    drop_database(services["database_url"], name)
+    with databases.scratch("erp", template=template_db) as name:
+        yield Db(databases.url(name))
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from tests.harness import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILES = (ROOT / "compose.yaml", ROOT / "compose.test.yaml")
 CONTAINERS_CONF = ROOT / "docker" / "test" / "containers.conf"
@@ -54,17 +56,8 @@ def poll(
     show: Callable[[], Any] | None = None,
     every: float = 0.5,
 ) -> T:
-    """Call ``condition`` every ``every`` s until it returns something truthy, or fail saying
-    what was seen. (Slower than tests.harness.wait_for: each call here runs a podman command.)"""
-    deadline = time.monotonic() + timeout
-    while True:
-        last = condition()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            seen = show() if show else last
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; saw: {seen}")
-        time.sleep(every)
+    """``tests.harness.wait_for`` every ``every`` s (each call here runs a podman command)."""
+    return wait_for(condition, timeout, what, show, every)  # type: ignore[arg-type]
 
 
 def seconds(duration: str | None, default: float) -> float:

@@ -1,8 +1,7 @@
 """The CLI as an administrator runs it: ``python -m xtbatch …`` in a subprocess, against a
 real PostgreSQL database of its own per test (cloned from one where ``xtbatch install`` ran).
 
-The server comes from XTBATCH_TEST_DATABASE_URL (default: postgres on 127.0.0.1:5432);
-when it cannot be reached the tests skip with the reason.
+The databases come from the one factory of tests/conftest.py (``databases``).
 """
 
 from __future__ import annotations
@@ -13,9 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,20 +20,16 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
-SERVER_URL = os.environ.get(
-    "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+from tests.conftest import PG_URL, Databases, database_url
+
 ROOT = Path(__file__).resolve().parents[3]
 RUN_TIMEOUT = 30
 
 
 def url_for(dbname: str) -> str:
-    info = conninfo_to_dict(SERVER_URL)
-    info["dbname"] = dbname
-    return make_conninfo(**info)
+    return database_url(PG_URL, dbname)
 
 
 def cli_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -56,22 +49,6 @@ def cli_env(database_url: str, **extra: str) -> dict[str, str]:
 
 def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "xtbatch", *args]
-
-
-def _admin(statement: sql.Composable) -> None:
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(statement)
-
-
-def _create(name: str, template: str | None = None) -> None:
-    query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-    if template:
-        query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-    _admin(query)
-
-
-def _drop(name: str) -> None:
-    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @dataclass
@@ -139,29 +116,14 @@ def later(text: str) -> sql.SQL:
 
 
 @pytest.fixture(scope="session")
-def dropper() -> Iterator[ThreadPoolExecutor]:
-    """Drops scratch databases in the background (DROP … WITH (FORCE) takes most of a
-    second); the session waits for every drop before it ends."""
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dropdb") as pool:
-        yield pool
-
-
-@pytest.fixture(scope="session")
-def cli_template(dropper: ThreadPoolExecutor) -> Iterator[str]:
+def cli_template(databases: Databases) -> Iterator[str]:
     """A database where ``xtbatch install`` ran; each test clones it."""
-    try:
-        with psycopg.connect(SERVER_URL, connect_timeout=3):
-            pass
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {SERVER_URL}: {exc}")
-    name = f"xtbatch_test_cli_{uuid.uuid4().hex[:8]}_tpl"
-    _create(name)
-    try:
+    with databases.scratch("cli_tpl") as name:
         result = subprocess.run(
             command("install"),
             capture_output=True,
             text=True,
-            env=cli_env(url_for(name)),
+            env=cli_env(databases.url(name)),
             cwd=ROOT,
             timeout=RUN_TIMEOUT,
             check=False,
@@ -169,30 +131,20 @@ def cli_template(dropper: ThreadPoolExecutor) -> Iterator[str]:
         assert result.returncode == 0, result.stderr
         assert "Installed into database" in result.stdout
         yield name
-    finally:
-        _drop(name)
 
 
 @pytest.fixture
-def cli(cli_template: str, dropper: ThreadPoolExecutor) -> Iterator[Cli]:
+def cli(cli_template: str, databases: Databases) -> Iterator[Cli]:
     """A scratch database of this test's own, with xtbatch installed."""
-    name = f"xtbatch_test_cli_{uuid.uuid4().hex[:10]}"
-    _create(name, template=cli_template)
-    try:
-        yield Cli(url=url_for(name), env=cli_env(url_for(name)))
-    finally:
-        dropper.submit(_drop, name)
+    with databases.scratch("cli", template=cli_template, background_drop=True) as name:
+        yield Cli(url=databases.url(name), env=cli_env(databases.url(name)))
 
 
 @pytest.fixture
-def bare_db(cli_template: str, dropper: ThreadPoolExecutor) -> Iterator[str]:
+def bare_db(databases: Databases) -> Iterator[str]:
     """A scratch database where xtbatch is not installed."""
-    name = f"xtbatch_test_cli_{uuid.uuid4().hex[:10]}"
-    _create(name)
-    try:
-        yield url_for(name)
-    finally:
-        dropper.submit(_drop, name)
+    with databases.scratch("cli", background_drop=True) as name:
+        yield databases.url(name)
 
 
 def read_terminal(fd: int, proc: subprocess.Popen[Any], timeout: float = 20.0) -> str:

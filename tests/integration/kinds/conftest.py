@@ -1,92 +1,62 @@
 """A scratch copy of an xTuple database for the job kinds, and a JobContext to run them with.
 
-Once per session: a database xtbatch_test_kinds_<random> with xtbatch installed and
-tests/fixtures/erp_subset.sql loaded; it is the template each test's own database is cloned
-from, so every test starts from the same rows. Everything is dropped at the end. The server
-comes from XTBATCH_TEST_DATABASE_URL; when it cannot be reached the tests skip.
+Once per session (from the factory of tests/conftest.py): a database with xtbatch installed
+and tests/fixtures/erp_subset.sql loaded; it is the template each test's own database is
+cloned from, so every test starts from the same rows. Everything is dropped at the end.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from tasks.context import JobContext
+from tests.conftest import INSTALL, PG_URL, Databases, database_url
 from xtbatch import settings
-from xtbatch.install import install
 from xtbatch.jobs import Job, RawParam
 from xtbatch.params import Params
 
-SERVER_URL = os.environ.get(
-    "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "erp_subset.sql"
 
 Conn = psycopg.Connection[dict[str, Any]]
 
 
 def url_of(dbname: str, **extra: str) -> str:
-    return make_conninfo("", **{**conninfo_to_dict(SERVER_URL), "dbname": dbname, **extra})
-
-
-@dataclass
-class Scratch:
-    template: str
-    role: str
-    admin: psycopg.Connection[Any]
-    clones: list[str] = field(default_factory=list)
+    return database_url(PG_URL, dbname, **extra)
 
 
 @pytest.fixture(scope="session")
-def scratch() -> Iterator[Scratch]:
-    try:
-        admin = psycopg.connect(SERVER_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at XTBATCH_TEST_DATABASE_URL: {exc}")
-    suffix = uuid.uuid4().hex[:10]
-    state = Scratch(
-        template=f"xtbatch_test_kinds_{suffix}", role=f"xtbatch_kinds_{suffix}", admin=admin
-    )
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(state.template)))
-        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(state.role)))
-        try:
-            with psycopg.connect(url_of(state.template), row_factory=dict_row) as conn:
-                install(conn)
-                conn.execute(FIXTURE.read_text(encoding="utf-8").encode())
-            yield state
-        finally:
-            for name in [*state.clones, state.template]:
-                admin.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
-            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(state.role)))
+def kinds_template(databases: Databases) -> Iterator[str]:
+    """xtbatch installed, then tests/fixtures/erp_subset.sql: what every test starts from."""
+    with databases.scratch("kinds_tpl", setup=[INSTALL, FIXTURE]) as name:
+        yield name
+
+
+@pytest.fixture(scope="session")
+def role(databases: Databases) -> Iterator[str]:
+    """A LOGIN role that is not a superuser (it owns nothing until a test says so)."""
+    name = f"xtbatch_kinds_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(databases.server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+    yield name
+    with psycopg.connect(databases.server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture
-def dbname(scratch: Scratch) -> Iterator[str]:
-    """This test's own copy of the template database."""
-    name = f"{scratch.template}_{len(scratch.clones)}"
-    scratch.admin.execute(
-        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(scratch.template)
-        )
-    )
-    scratch.clones.append(name)
-    yield name
-    scratch.admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-    scratch.clones.remove(name)
+def dbname(role: str, databases: Databases, kinds_template: str) -> Iterator[str]:
+    """This test's own copy of the template database (the role outlives every copy)."""
+    with databases.scratch("kinds", template=kinds_template) as name:
+        yield name
 
 
 @pytest.fixture
@@ -94,12 +64,6 @@ def conn(dbname: str) -> Iterator[Conn]:
     """A superuser connection to this test's database, autocommit like the worker's."""
     with psycopg.connect(url_of(dbname), autocommit=True, row_factory=dict_row) as connection:
         yield connection
-
-
-@pytest.fixture
-def role(scratch: Scratch) -> str:
-    """A LOGIN role that is not a superuser (it owns nothing until a test says so)."""
-    return scratch.role
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Fixtures for the operations tests: a database of their own, Redis db 12, real processes.
 
-Each test gets ``xtbatch_test_ops_<random>``, cloned from a template installed once with
-``xtbatch install``, and its own queue ``xtbatch.test.ops.<random>``; both are removed at the
-end. Processes the tests start are stopped by PID: SIGTERM, then SIGKILL after a deadline.
+Each test gets ``xtbatch_test_ops_<random>`` from the factory of tests/conftest.py, cloned
+from a template installed once with ``xtbatch install``, and its own queue
+``xtbatch.test.ops.<random>``; both are removed at the end. Processes the tests start are
+stopped by PID: SIGTERM, then SIGKILL after a deadline.
 """
 
 from __future__ import annotations
@@ -20,15 +21,11 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
+from tests.conftest import Databases
 from tests.harness import wait_for
 
-SERVER_URL = os.environ.get(
-    "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 # db 12 of the shared Redis; the embedded one (XTBATCH_TEST_BROKER_URL) where none answers.
 BROKER_URL = (
     os.environ["XTBATCH_TEST_BROKER_URL"]
@@ -37,27 +34,6 @@ BROKER_URL = (
 )
 STOP_SECONDS = 15.0
 SAMPLE = Path(__file__).with_name("xtuple_sample.sql")
-
-
-def db_url(dbname: str) -> str:
-    info = conninfo_to_dict(SERVER_URL)
-    info["dbname"] = dbname
-    return make_conninfo(**info)
-
-
-def create_db(name: str, template: str | None = None) -> None:
-    query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-    if template:
-        query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(query)
-
-
-def drop_db(name: str) -> None:
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def base_env(**extra: str) -> dict[str, str]:
@@ -81,19 +57,13 @@ def xtbatch(
 
 
 @pytest.fixture(scope="session")
-def ops_template() -> Iterator[str]:
+def ops_template(databases: Databases) -> Iterator[str]:
     """A sample ERP database (xtuple_sample.sql) installed with ``xtbatch install``: the
     template of every test database."""
-    name = f"xtbatch_test_ops_tpl_{uuid.uuid4().hex[:8]}"
-    create_db(name)
-    try:
-        with psycopg.connect(db_url(name), autocommit=True) as conn:
-            conn.execute(SAMPLE.read_bytes())
-        done = xtbatch("install", env=base_env(XTBATCH_DATABASE_URL=db_url(name)))
+    with databases.scratch("ops_tpl", setup=[SAMPLE]) as name:
+        done = xtbatch("install", env=base_env(XTBATCH_DATABASE_URL=databases.url(name)))
         assert done.returncode == 0, done.stderr
         yield name
-    finally:
-        drop_db(name)
 
 
 @dataclass
@@ -110,25 +80,17 @@ class OpsDb:
 
 
 @pytest.fixture
-def ops_db(ops_template: str) -> Iterator[OpsDb]:
+def ops_db(databases: Databases, ops_template: str) -> Iterator[OpsDb]:
     """This test's own database, with xtbatch installed."""
-    name = f"xtbatch_test_ops_{uuid.uuid4().hex[:10]}"
-    create_db(name, template=ops_template)
-    try:
-        yield OpsDb(name=name, url=db_url(name))
-    finally:
-        drop_db(name)
+    with databases.scratch("ops", template=ops_template) as name:
+        yield OpsDb(name=name, url=databases.url(name))
 
 
 @pytest.fixture
-def ops_empty_db() -> Iterator[OpsDb]:
+def ops_empty_db(databases: Databases) -> Iterator[OpsDb]:
     """A database of its own with nothing installed."""
-    name = f"xtbatch_test_ops_{uuid.uuid4().hex[:10]}"
-    create_db(name)
-    try:
-        yield OpsDb(name=name, url=db_url(name))
-    finally:
-        drop_db(name)
+    with databases.scratch("ops") as name:
+        yield OpsDb(name=name, url=databases.url(name))
 
 
 @pytest.fixture

@@ -1,22 +1,14 @@
-"""A scratch PostgreSQL database with xTuple's report and metasql tables, per test module.
-
-The server comes from XTBATCH_TEST_DATABASE_URL; when it cannot be reached the tests skip.
-"""
+"""A scratch PostgreSQL database with xTuple's report and metasql tables, per test module,
+from the factory of tests/conftest.py."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
-SERVER_URL = os.environ.get(
-    "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+from tests.conftest import Databases
 
 # The columns of xTuple's tables that the renderer reads, as xTuple defines them.
 SCHEMA = """
@@ -49,24 +41,10 @@ SELECT format('item %s', lpad(i::text, 3, '0')), format('cat%s', i / 30), 1.25 *
 
 
 @pytest.fixture(scope="module")
-def report_db() -> Iterator[str]:
+def report_db(databases: Databases) -> Iterator[str]:
     """The URL of a fresh database xtbatch_test_report_<random>, dropped afterwards."""
-    try:
-        admin = psycopg.connect(SERVER_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at XTBATCH_TEST_DATABASE_URL: {exc}")
-    name = f"xtbatch_test_report_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            url = make_conninfo(SERVER_URL, dbname=name)
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(SCHEMA)
-            yield url
-        finally:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with databases.scratch("report", setup=[SCHEMA]) as name:
+        yield databases.url(name)
 
 
 @pytest.fixture
