@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tasks.context import JobContext
-from tasks.prerequisites import Needed, require_functions
-from tasks.selectors import Selection
+from tasks.kinds.prerequisites import Needed, require_functions
+from tasks.kinds.selectors import Selection
 from xtbatch import db
 from xtbatch.errors import ParameterInvalid
 from xtbatch.params import Params
