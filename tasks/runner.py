@@ -20,7 +20,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from tasks import resources
 from tasks.callbacks import JobTask
-from tasks.context import JobContext
+from tasks.context import JobContext, kind_log
 from xtbatch import db, parameters, privileges
 from xtbatch.celeryapp import app
 from xtbatch.db import Row
@@ -211,7 +211,7 @@ def _run_kind(
     if row is None:
         raise JobInterrupted("The job was cancelled before it started.")
     job = Job.from_row(row)
-    adapter = logging.LoggerAdapter(log, {"batch_id": batch_id, "kind": policy.name})
+    adapter = kind_log(fn, batch_id=batch_id, kind=policy.name)
 
     def report_progress(done: int, total: int, what: str) -> None:
         adapter.info(
