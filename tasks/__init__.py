@@ -1,4 +1,5 @@
-"""The Celery app's job kinds, one module each, the runner and the result callbacks.
+"""The worker's side: the runner, the result callbacks, the worker's lifecycle and the job
+kinds (:mod:`tasks.kinds`).
 
 The worker registers them by importing :mod:`tasks.catalog`.
 """

@@ -1,11 +1,11 @@
-"""Every module that registers a Celery task: the job kinds, one module each, the result
-callbacks and the worker's lifecycle. The worker imports this module; `import tasks` alone
-registers nothing and needs no settings.
+"""Every module that registers a Celery task: the job kinds (tasks/kinds/), one module each,
+the result callbacks and the worker's lifecycle. The worker imports this module;
+`import tasks` alone registers nothing and needs no settings.
 """
 
-from tasks import (
+from tasks import callbacks, worker
+from tasks.kinds import (
     allocate_reservations,
-    callbacks,
     create_recurring,
     email,
     ping,
@@ -22,7 +22,6 @@ from tasks import (
     update_out_level,
     update_reorder_level,
     update_standard_cost,
-    worker,
 )
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,24 @@ from xtbatch.errors import JobInterrupted
 from xtbatch.jobs import Job
 from xtbatch.params import Params
 from xtbatch.settings import Settings
+
+
+class KindLog(logging.LoggerAdapter[logging.Logger]):
+    """A kind's logger carrying the job's fields, merged with each call's own ``extra``.
+
+    The standard adapter replaces a call's ``extra`` with its own, which dropped the
+    ``action`` and fields of every line a kind logged (Python 3.13's ``merge_extra=True``).
+    """
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        kwargs["extra"] = {**(self.extra or {}), **(kwargs.get("extra") or {})}
+        return msg, kwargs
+
+
+def kind_log(fn: Callable[..., Any], **fields: Any) -> KindLog:
+    """The logger of the kind whose code is ``fn``, named after its module
+    (``tasks.kinds.ping``), with the job's fields on every line."""
+    return KindLog(logging.getLogger(fn.__module__), fields)
 
 
 @dataclass(kw_only=True)

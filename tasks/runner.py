@@ -1,7 +1,7 @@
 """Running one job: claim it, guard it, heartbeat it, run its kind, translate its errors.
 
-Every job kind registers through :func:`job_kind`; the task it makes is named after the kind
-(``xtbatch.job.<Kind>``) so Flower shows what runs.
+Every job kind (tasks/kinds/) binds its function to its declaration through :func:`job_kind`;
+the task it makes is named after the kind (``xtbatch.job.<Kind>``) so Flower shows what runs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from tasks import resources
 from tasks.callbacks import JobTask
-from tasks.context import JobContext
+from tasks.context import JobContext, kind_log
 from xtbatch import db, parameters, privileges
 from xtbatch.celeryapp import app
 from xtbatch.db import Row
@@ -41,11 +41,34 @@ log = logging.getLogger(__name__)
 KindFn = Callable[[JobContext], str | None]
 
 
+# The function of each declared kind, as job_kind bound it (checked against the declarations
+# by tests/unit/test_kind_declarations.py).
+KINDS: dict[str, KindFn] = {}
+
+
 def job_kind(name: str) -> Callable[[KindFn], KindFn]:
-    """Register ``fn`` as the code of job kind ``name`` (its policy is in xtbatch.kinds)."""
-    policy = POLICIES[name]
+    """Bind ``fn`` as the code of job kind ``name``, declared (parameters and policy) in
+    :data:`xtbatch.kinds.POLICIES`; the worker runs it as the task ``xtbatch.job.<name>``.
+
+    Raises:
+        LookupError: at import: no declaration of ``name``, or a second function for it.
+    """
+    policy = POLICIES.get(name)
+    if policy is None:
+        raise LookupError(
+            f"job kind {name!r} is not declared: add its parameters and policy to "
+            "POLICIES in xtbatch/kinds.py"
+        )
 
     def register(fn: KindFn) -> KindFn:
+        bound = KINDS.get(name, fn)
+        if (bound.__module__, bound.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise LookupError(
+                f"job kind {name!r} is bound twice: {bound.__module__}.{bound.__qualname__} "
+                f"and {fn.__module__}.{fn.__qualname__}"
+            )
+        KINDS[name] = fn
+
         @app.task(
             base=JobTask,
             name=policy.task_name,
@@ -211,7 +234,7 @@ def _run_kind(
     if row is None:
         raise JobInterrupted("The job was cancelled before it started.")
     job = Job.from_row(row)
-    adapter = logging.LoggerAdapter(log, {"batch_id": batch_id, "kind": policy.name})
+    adapter = kind_log(fn, batch_id=batch_id, kind=policy.name)
 
     def report_progress(done: int, total: int, what: str) -> None:
         adapter.info(

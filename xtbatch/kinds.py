@@ -1,8 +1,12 @@
-"""The per-kind policy, in one place: time limit, whether a run may be repeated after an
-interruption, and what the kind needs from the database.
+"""The declaration of every job kind, in one place: its parameters, its time limit, whether a
+run may be repeated after an interruption, and what it needs from the database.
 
-A job kind's code lives in ``tasks/<module>.py``; its policy lives here so that the bridge
-(which dispatches) and the worker (which runs) agree without importing each other.
+A job kind's function lives in ``tasks/kinds/<module>.py`` and binds itself to its declaration
+here by name (``@job_kind("Ping")``, which fails at import when there is none). The
+declaration is data in the core so that every reader agrees without importing ``tasks/``: the
+bridge (which dispatches), the worker (which runs and checks parameters), ``xtbatch submit``
+(which checks parameters before inserting) and the README's table of kinds
+(:func:`markdown_table`).
 """
 
 from __future__ import annotations
@@ -246,3 +250,41 @@ def policy(kind: str | None) -> KindPolicy:
 
 def longest_time_limit() -> int:
     return max(p.time_limit for p in POLICIES.values())
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds // _HOUR} h" if seconds % _HOUR == 0 else f"{seconds // _MINUTE} min"
+
+
+# Parameter groups several kinds declare whole, shown by their name in the table.
+_GROUPS = {"selectors": SELECTORS, "cost flags": COST_FLAGS}
+
+
+def _param(p: Param) -> str:
+    if p.required:
+        return f"`{p.name}` (required)"
+    return f"`{p.name}`" if p.default is None else f"`{p.name}` (default {p.default})"
+
+
+def _params(declared: tuple[Param, ...]) -> str:
+    shown = [_param(p) for p in declared if not any(p in g for g in _GROUPS.values())]
+    groups = [label for label, group in _GROUPS.items() if set(group) <= set(declared)]
+    return ", ".join(shown + [f"the {label}" for label in groups]) or "none"
+
+
+def markdown_table() -> str:
+    """The README's table of the job kinds, written from their declarations (a test checks
+    that the README shows it as written here)."""
+    lines = [
+        "| kind | time limit | run again after an interruption | parameters | needs |",
+        "|---|---|---|---|---|",
+    ]
+    for p in sorted(POLICIES.values(), key=lambda p: (p.name == UNKNOWN, p.name)):
+        name = f"{p.name} (any other action)" if p.name == UNKNOWN else p.name
+        lines.append(
+            f"| {name} | {_duration(p.time_limit)} | {'yes' if p.safe_to_repeat else 'no'} "
+            f"| {_params(p.params)} | {p.needs or 'nothing'} |"
+        )
+    for label, group in _GROUPS.items():
+        lines.append(f"\nThe {label}: {', '.join(f'`{p.name}`' for p in group)}.")
+    return "\n".join(lines)

@@ -146,7 +146,7 @@ def decoded(declared: tuple[Param, ...], raw: Iterable[RawParam]) -> Params:
     return Params.of(check(declared, Params(raw)))
 
 
-# The selectors the client's parameter groups add (tasks/selectors.py reads them).
+# The selectors the client's parameter groups add (tasks/kinds/selectors.py reads them).
 SELECTORS = (
     Param(name="warehous_id", type=ParamType.WHOLE, meaning="the id of a site"),
     Param(name="plancode_id", type=ParamType.WHOLE, meaning="the id of a planner code"),
@@ -155,7 +155,7 @@ SELECTORS = (
     Param(name="classcode_pattern", type=ParamType.PATTERN, meaning="class codes"),
     Param(name="item_id", type=ParamType.WHOLE, meaning="the id of an item"),
 )
-# The check boxes of the cost screens (tasks/costing.py reads them).
+# The check boxes of the cost screens (tasks/kinds/costing.py reads them).
 COST_FLAGS = tuple(
     Param(name=name, type=ParamType.FLAG)
     for name in (
@@ -172,7 +172,8 @@ COST_FLAGS = tuple(
         "RollUp",
     )
 )
-# Days of stock for the level screens: exactly one of the two (tasks/selectors.py checks that).
+# Days of stock for the level screens: exactly one of the two (tasks/kinds/selectors.py
+# checks that).
 LOOKAHEAD = (
     Param(name="leadtimepad", type=ParamType.WHOLE, meaning="days added to the lead time"),
     Param(name="fixedlookahead", type=ParamType.WHOLE, meaning="days of stock"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.post_gl_series import post_gl_series
-from tasks.post_invoices import post_invoices
+from tasks.kinds.post_gl_series import post_gl_series
+from tasks.kinds.post_invoices import post_invoices
 from tests.integration.kinds.conftest import Conn, MakeContext
 from xtbatch.errors import FunctionMissing, JobFailed, ParameterInvalid
 

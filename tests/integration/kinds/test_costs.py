@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.post_actual_cost import post_actual_cost
-from tasks.update_actual_cost import update_actual_cost
-from tasks.update_standard_cost import update_standard_cost
+from tasks.kinds.post_actual_cost import post_actual_cost
+from tasks.kinds.update_actual_cost import update_actual_cost
+from tasks.kinds.update_standard_cost import update_standard_cost
 from tests.integration.kinds.conftest import Conn, MakeContext
 from xtbatch.errors import FunctionMissing, ParameterInvalid
 

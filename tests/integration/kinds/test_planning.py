@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.release_planned_orders import release_planned_orders
-from tasks.run_mrp import run_mrp
+from tasks.kinds.release_planned_orders import release_planned_orders
+from tasks.kinds.run_mrp import run_mrp
 from tests.integration.kinds.conftest import Conn, MakeContext
 from xtbatch.errors import FunctionMissing, ParameterInvalid
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.allocate_reservations import allocate_reservations
-from tasks.create_recurring import create_recurring_todos, create_recurring_vouchers
-from tasks.update_late_cust_credit_status import update_late_cust_credit_status
+from tasks.kinds.allocate_reservations import allocate_reservations
+from tasks.kinds.create_recurring import create_recurring_todos, create_recurring_vouchers
+from tasks.kinds.update_late_cust_credit_status import update_late_cust_credit_status
 from tests.integration.kinds.conftest import Conn, MakeContext
 from xtbatch.errors import FunctionMissing, ParameterInvalid, PrivilegeMissing
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from psycopg import sql
 
-from tasks.server_maintenance import server_maintenance
+from tasks.kinds.server_maintenance import server_maintenance
 from tests.integration.kinds.conftest import Conn, MakeContext
 from xtbatch.errors import JobFailed, JobInterrupted
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.update_out_level import update_out_level
-from tasks.update_reorder_level import update_reorder_level
+from tasks.kinds.update_out_level import update_out_level
+from tasks.kinds.update_reorder_level import update_reorder_level
 from tests.integration.kinds.conftest import Conn, MakeContext
 from xtbatch.errors import FunctionMissing, ParameterInvalid
 

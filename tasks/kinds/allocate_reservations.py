@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.context import JobContext
-from tasks.prerequisites import Needed, require_functions
+from tasks.kinds.prerequisites import Needed, require_functions
+from tasks.kinds.selectors import date_from_offset
 from tasks.runner import job_kind
-from tasks.selectors import date_from_offset
 from xtbatch import db
 from xtbatch.errors import JobFailed, ParameterInvalid
 

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tasks.context import JobContext
-from tasks.prerequisites import Needed, require_functions
-from tasks.selectors import Selection
+from tasks.kinds.prerequisites import Needed, require_functions
+from tasks.kinds.selectors import Selection
 from xtbatch import db
 from xtbatch.errors import ParameterInvalid
 from xtbatch.params import Params
@@ -18,6 +18,18 @@ UPDATE_ONE = Needed(signature=f"doUpdateCosts(integer, {', '.join([_B] * 11)})")
 UPDATE_ALL = Needed(signature=f"doUpdateCosts({', '.join([_B] * 10)})")
 POST_ONE = Needed(signature=f"doPostCosts(integer, {', '.join([_B] * 12)})")
 POST_ALL = Needed(signature=f"doPostCosts({', '.join([_B] * 11)})")
+
+# The statement for each scope of a cost job: one item, a class code's items, every item.
+UPDATE_BLOCKS = {
+    "item": "update_costs_item",
+    "class code": "update_costs_class_code",
+    "all": "update_costs_all",
+}
+POST_BLOCKS = {
+    "item": "post_costs_item",
+    "class code": "post_costs_class_code",
+    "all": "post_costs_all",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,24 +85,25 @@ def selection(ctx: JobContext) -> Selection:
     return chosen
 
 
+def scope(chosen: Selection) -> str:
+    """What a cost job works on: one item, the items of class codes, or every item."""
+    if chosen.item_id is not None:
+        return "item"
+    if chosen.classcode_id is not None or chosen.classcode_pattern is not None:
+        return "class code"
+    return "all"
+
+
 def update_costs(ctx: JobContext, *, actual: bool) -> str:
     """doUpdateCosts() as Update Actual/Standard Costs by Item or by Class Code call it."""
     which = "actual" if actual else "standard"
     chosen = selection(ctx)
     flags = CostFlags.from_params(ctx.params)
-    by_class = chosen.classcode_id is not None or chosen.classcode_pattern is not None
-    if chosen.item_id is not None or by_class:
-        require_functions(ctx, UPDATE_ONE)
-    else:
-        require_functions(ctx, UPDATE_ALL)
+    chosen_scope = scope(chosen)
+    require_functions(ctx, UPDATE_ALL if chosen_scope == "all" else UPDATE_ONE)
     args: dict[str, Any] = {**asdict(flags), **chosen.as_sql_params(), "actual": actual}
     with ctx.conn.transaction():
-        if chosen.item_id is not None:
-            row = db.fetch_one(ctx.conn, "update_costs_item", args)
-        elif by_class:
-            row = db.fetch_one(ctx.conn, "update_costs_class_code", args)
-        else:
-            row = db.fetch_one(ctx.conn, "update_costs_all", args)
+        row = db.fetch_one(ctx.conn, UPDATE_BLOCKS[chosen_scope], args)
     items = int(row["items"]) if row else 0
     ctx.log.info(
         "updated %s costs of %d item(s) (%s; %s)",
@@ -107,16 +120,11 @@ def post_costs(ctx: JobContext) -> str:
     """doPostCosts() as Post Actual Costs by Item or by Class Code call it."""
     chosen = selection(ctx)
     flags = CostFlags.from_params(ctx.params)
-    by_class = chosen.classcode_id is not None or chosen.classcode_pattern is not None
-    require_functions(ctx, POST_ONE if chosen.item_id is not None or by_class else POST_ALL)
+    chosen_scope = scope(chosen)
+    require_functions(ctx, POST_ALL if chosen_scope == "all" else POST_ONE)
     args: dict[str, Any] = {**asdict(flags), **chosen.as_sql_params()}
     with ctx.conn.transaction():
-        if chosen.item_id is not None:
-            row = db.fetch_one(ctx.conn, "post_costs_item", args)
-        elif by_class:
-            row = db.fetch_one(ctx.conn, "post_costs_class_code", args)
-        else:
-            row = db.fetch_one(ctx.conn, "post_costs_all", args)
+        row = db.fetch_one(ctx.conn, POST_BLOCKS[chosen_scope], args)
     items = int(row["items"]) if row else 0
     posted = row.get("posted") if row else None
     ctx.log.info(

@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tasks.context import JobContext
+from tasks.kinds.email import message_of
 from tasks.runner import job_kind
-from xtbatch import mail, notify
+from xtbatch import mail
 from xtbatch.errors import JobFailed, NotificationFailed
 
 if TYPE_CHECKING:
@@ -99,16 +100,9 @@ def _render(ctx: JobContext, report_name: str) -> RenderedReport:
 
 
 def _send(ctx: JobContext, report_name: str, name: str, pdf: bytes, path: Path) -> None:
-    job = ctx.job
-    message = mail.Mail(
-        sender=notify.sender_for(ctx.conn, ctx.settings, job),
-        to=job.email or "",
-        cc=job.cc or "",
-        bcc=job.bcc or "",
-        reply_to=job.reply_to or "",
-        subject=(job.subject or "").strip() or report_name,
-        body=job.body or "",
-        html=job.email_html,
+    message = message_of(
+        ctx,
+        subject=(ctx.job.subject or "").strip() or report_name,
         attachments=(mail.Attachment(filename=name, content=pdf, mime_type="application/pdf"),),
     )
     try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tasks.context import JobContext
+from tasks.kinds.stock_levels import update_levels
 from tasks.runner import job_kind
-from tasks.stock_levels import update_levels
 
 
 @job_kind("UpdateReorderLevel")

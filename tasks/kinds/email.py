@@ -28,6 +28,24 @@ def attachment_of(filename: str | None) -> tuple[mail.Attachment, ...]:
     )
 
 
+def message_of(
+    ctx: JobContext, *, subject: str, attachments: tuple[mail.Attachment, ...]
+) -> mail.Mail:
+    """The email the job's row describes (recipients, reply-to, body, HTML flag, sender)."""
+    job = ctx.job
+    return mail.Mail(
+        sender=notify.sender_for(ctx.conn, ctx.settings, job),
+        to=job.email or "",
+        cc=job.cc or "",
+        bcc=job.bcc or "",
+        reply_to=job.reply_to or "",
+        subject=subject,
+        body=job.body or "",
+        html=job.email_html,
+        attachments=attachments,
+    )
+
+
 @job_kind("Email")
 def email(ctx: JobContext) -> str | None:
     job = ctx.job
@@ -35,17 +53,7 @@ def email(ctx: JobContext) -> str | None:
         raise JobFailed(
             "The email has no recipient: batch_email, batch_cc and batch_bcc are all empty."
         )
-    message = mail.Mail(
-        sender=notify.sender_for(ctx.conn, ctx.settings, job),
-        to=job.email or "",
-        cc=job.cc or "",
-        bcc=job.bcc or "",
-        reply_to=job.reply_to or "",
-        subject=job.subject or "",
-        body=job.body or "",
-        html=job.email_html,
-        attachments=attachment_of(job.filename),
-    )
+    message = message_of(ctx, subject=job.subject or "", attachments=attachment_of(job.filename))
     try:
         mail.send(ctx.settings.smtp_url, message)
     except NotificationFailed as exc:

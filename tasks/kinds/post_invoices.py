@@ -9,7 +9,7 @@ zero-amount invoices too; the screen's default answer is no).
 from __future__ import annotations
 
 from tasks.context import JobContext
-from tasks.prerequisites import Needed, require_functions
+from tasks.kinds.prerequisites import Needed, require_functions
 from tasks.runner import job_kind
 from xtbatch import db
 from xtbatch.errors import JobFailed

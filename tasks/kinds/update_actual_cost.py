@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tasks import costing
 from tasks.context import JobContext
+from tasks.kinds import costing
 from tasks.runner import job_kind
 
 

@@ -3,8 +3,8 @@ standard for the chosen cost elements."""
 
 from __future__ import annotations
 
-from tasks import costing
 from tasks.context import JobContext
+from tasks.kinds import costing
 from tasks.runner import job_kind
 
 

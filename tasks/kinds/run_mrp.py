@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 
 from tasks.context import JobContext
-from tasks.prerequisites import MANUFACTURING, Needed, require_functions
+from tasks.kinds.prerequisites import MANUFACTURING, Needed, require_functions
+from tasks.kinds.selectors import Selection, date_from_offset
 from tasks.runner import job_kind
-from tasks.selectors import Selection, date_from_offset
 from xtbatch import db
 from xtbatch.errors import ParameterInvalid
 

@@ -4,8 +4,8 @@ site, as the Update Reorder Levels and Update Order Up To Levels screens compute
 from __future__ import annotations
 
 from tasks.context import JobContext
-from tasks.prerequisites import Needed, require_functions
-from tasks.selectors import Selection, lookahead, period_ids
+from tasks.kinds.prerequisites import Needed, require_functions
+from tasks.kinds.selectors import Selection, lookahead, period_ids
 from xtbatch import db
 
 

@@ -4,9 +4,9 @@ planned order starting by today + cutoff_offset), in one transaction as the scre
 from __future__ import annotations
 
 from tasks.context import JobContext
-from tasks.prerequisites import MANUFACTURING, Needed, require_functions
+from tasks.kinds.prerequisites import MANUFACTURING, Needed, require_functions
+from tasks.kinds.selectors import Selection, date_from_offset
 from tasks.runner import job_kind
-from tasks.selectors import Selection, date_from_offset
 from xtbatch import db
 
 

@@ -4,7 +4,7 @@ after the balance check the G/L Series screen makes."""
 from __future__ import annotations
 
 from tasks.context import JobContext
-from tasks.prerequisites import Needed, require_functions
+from tasks.kinds.prerequisites import Needed, require_functions
 from tasks.runner import job_kind
 from xtbatch import db
 from xtbatch.errors import JobFailed

@@ -4,7 +4,7 @@ the UPDATE the Update Late Customer Credit Status screen runs."""
 from __future__ import annotations
 
 from tasks.context import JobContext
-from tasks.prerequisites import require_table_privilege
+from tasks.kinds.prerequisites import require_table_privilege
 from tasks.runner import job_kind
 from xtbatch import db
 
