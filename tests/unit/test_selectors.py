@@ -1,4 +1,4 @@
-"""The selector parameters of the job kinds (tasks/selectors.py): ids, patterns, periods,
+"""The selector parameters of the job kinds (tasks/kinds/selectors.py): ids, patterns, periods,
 lookahead and date offsets, as the desktop client submits them."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tasks.selectors import Lookahead, Selection, date_from_offset, lookahead, period_ids
+from tasks.kinds.selectors import Lookahead, Selection, date_from_offset, lookahead, period_ids
 from xtbatch.errors import ParameterInvalid
 from xtbatch.params import Params
 

@@ -19,7 +19,7 @@ import pytest
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from tasks.context import JobContext
+from tasks.context import JobContext, KindLog
 from tests.conftest import INSTALL, PG_URL, Databases, database_url
 from xtbatch import settings
 from xtbatch.jobs import Job, RawParam
@@ -114,13 +114,14 @@ def make_ctx(conn: Conn, dbname: str) -> MakeContext:
                     (row["batch_id"], p.order, p.name, p.value, p.type),
                 )
         progress: list[tuple[int, int, str]] = []
-        logger = logging.getLogger("tests.kinds")
         ctx = JobContext(
             job=Job.from_row(row),
             params=Params(raw),
             conn=on or conn,
             settings=settings.load({"database_url": url_of(dbname)}),
-            log=logging.LoggerAdapter(logger, {"batch_id": row["batch_id"], "kind": action}),
+            log=KindLog(
+                logging.getLogger("tests.kinds"), {"batch_id": row["batch_id"], "kind": action}
+            ),
             report_progress=lambda done, total, what: progress.append((done, total, what)),
         )
         return Run(ctx=ctx, progress=progress)
