@@ -14,8 +14,8 @@ from psycopg import sql
 from tests.conftest import Reliability, database_url
 from tests.harness import Db, Stack, done_count, stream_outcome, submit_pings, wait_for
 from tests.private_services import PrivatePostgres
+from xtbatch.cli.sample import sample_sql
 from xtbatch.install import install
-from xtbatch.sql import sample_sql
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from xtbatch.console.when import duration, short_time, text
+from xtbatch.cli.console.when import duration, short_time, text
 
 COLUMNS = ("ID", "User", "Action", "Scheduled", "Run Status", "Completed", "Exit Status")
 STATUS_STYLES = {"Scheduled": "", "In-Process": "bold yellow", "Done": "green"}

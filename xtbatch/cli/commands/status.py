@@ -15,9 +15,9 @@ from typing import Any
 from rich.console import RenderableType
 
 from xtbatch import db
-from xtbatch.console import table, watch
-from xtbatch.console.session import Session, session
-from xtbatch.console.when import SINCE_FORMATS, parse_time
+from xtbatch.cli.console import table, watch
+from xtbatch.cli.console.session import Session, session
+from xtbatch.cli.console.when import SINCE_FORMATS, parse_time
 from xtbatch.errors import ConfigurationError, JobNotFound
 from xtbatch.settings import Settings
 

@@ -113,7 +113,7 @@ def diagnose(
         out(check.line())
         return check
 
-    from xtbatch.commands.doctor_xtuple import XTUPLE_CHECKS  # it builds on Check, below
+    from xtbatch.cli.commands.doctor_xtuple import XTUPLE_CHECKS  # it builds on Check, below
 
     conn: psycopg.Connection[Row] | None = None
     try:

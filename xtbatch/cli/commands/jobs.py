@@ -13,10 +13,10 @@ import sys
 from typing import Any
 
 from xtbatch import db
-from xtbatch.console import table
-from xtbatch.console.session import Session, session
-from xtbatch.console.submission import PARAM_FORMAT, check_kind, check_params, parse_param
-from xtbatch.console.when import FORMATS, parse_time, text
+from xtbatch.cli.console import table
+from xtbatch.cli.console.session import Session, session
+from xtbatch.cli.console.submission import PARAM_FORMAT, check_kind, check_params, parse_param
+from xtbatch.cli.console.when import FORMATS, parse_time, text
 from xtbatch.errors import ConfigurationError, JobNotFound, XtbatchError
 from xtbatch.settings import Settings
 
