@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import smtplib
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,9 +19,9 @@ from typing import Any
 
 import psycopg
 
-from xtbatch import db, logs
+from xtbatch import db, logs, mail
 from xtbatch.db import Row
-from xtbatch.errors import ConfigurationError, DatabaseUnavailable
+from xtbatch.errors import ConfigurationError, DatabaseUnavailable, NotificationFailed
 from xtbatch.install import latest_version
 from xtbatch.settings import Settings, redact_url
 
@@ -275,8 +273,6 @@ def check_bridge(conn: psycopg.Connection[Row], settings: Settings) -> Check:
 def check_smtp(settings: Settings, conn: psycopg.Connection[Row] | None = None) -> Check:
     """The mail server answers; without one, the database has xTuple's system messages
     (else nobody learns that a job ended)."""
-    from xtbatch.mail import SmtpServer
-
     if not settings.smtp_url:
         if conn is None:
             return skip("smtp", "no mail server configured, and the database is not ready")
@@ -291,32 +287,16 @@ def check_smtp(settings: Settings, conn: psycopg.Connection[Row] | None = None) 
             )
         return ok("smtp", "not configured: submitters get xTuple system messages, not email")
     try:
-        server = SmtpServer.from_url(settings.smtp_url)
+        server = mail.SmtpServer.from_url(settings.smtp_url)
     except ConfigurationError as exc:
         return fail("smtp", exc.message, "fix XTBATCH_SMTP_URL")
     where = f"{server.host}:{server.port}"
     try:
-        smtp: smtplib.SMTP
-        if server.mode == "tls":
-            context = ssl.create_default_context()
-            smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=SMTP_TIMEOUT, context=context)
-        else:
-            smtp = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT)
-        with smtp:
-            smtp.ehlo()
-            if server.mode == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if server.user:
-                smtp.login(server.user, server.password)
-            code, _ = smtp.noop()
-    except (OSError, smtplib.SMTPException) as exc:
-        text = db.first_line(exc)
-        if server.password:
-            text = text.replace(server.password, "****")
+        code = mail.greet(server, SMTP_TIMEOUT)
+    except NotificationFailed as exc:
         return fail(
             "smtp",
-            f"mail server {where} did not answer within {SMTP_TIMEOUT:.0f} s: {text}",
+            exc.message,
             "start the mail server or fix XTBATCH_SMTP_URL (host, port, user, password)",
         )
     login = f", logged in as {server.user}" if server.user else ""
