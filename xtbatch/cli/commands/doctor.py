@@ -24,6 +24,7 @@ from xtbatch.db import Row
 from xtbatch.errors import ConfigurationError, DatabaseUnavailable, NotificationFailed
 from xtbatch.install import latest_version
 from xtbatch.settings import Settings, redact_url
+from xtbatch.workers import alive_within
 
 BROKER_TIMEOUT = 5.0
 SMTP_TIMEOUT = 5.0
@@ -243,7 +244,7 @@ def check_broker(settings: Settings) -> Check:
 
 
 def check_worker(conn: psycopg.Connection[Row], settings: Settings) -> Check:
-    within = max(3 * settings.worker_heartbeat_seconds, 10.0)
+    within = alive_within(settings)
     queue = settings.queue_name
     workers = db.fetch_all(conn, "live_workers", {"queue": queue, "within": within})
     if not workers:
