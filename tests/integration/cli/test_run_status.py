@@ -9,21 +9,25 @@ import json
 import re
 from pathlib import Path
 
-from tests.integration.cli.conftest import ROOT, Cli, ago, later
+from tests.integration.cli.conftest import ROOT, Cli
 from xtbatch.jobs import RunStatus, failed, run_status
 
 
 def test_status_show_and_retry_report_the_run_status_jobs_computes(cli: Cli) -> None:
-    scheduled = cli.job("Ping", scheduled=later("1 hour"))
-    running = cli.job("Ping", scheduled=ago("1 hour"), started=ago("1 minute"))
-    # Completed with an exit status of blanks only: not a failure (a failure says something).
-    done = cli.job(
-        "Ping",
-        scheduled=ago("1 hour"),
-        started=ago("2 minutes"),
-        completed=ago("1 minute"),
-        exitstatus="  ",
+    # One of each; the last completed with an exit status of blanks only, which is not a
+    # failure (a failure says something).
+    inserted = cli.sql(
+        "INSERT INTO xtbatch.batch (batch_action, batch_user, batch_scheduled, batch_started,"
+        "                           batch_completed, batch_exitstatus)"
+        " VALUES ('Ping', 'postgres', localtimestamp + interval '1 hour', NULL, NULL, NULL),"
+        "        ('Ping', 'postgres', localtimestamp - interval '1 hour',"
+        "         localtimestamp - interval '1 minute', NULL, NULL),"
+        "        ('Ping', 'postgres', localtimestamp - interval '1 hour',"
+        "         localtimestamp - interval '2 minutes',"
+        "         localtimestamp - interval '1 minute', '  ')"
+        " RETURNING batch_id"
     )
+    scheduled, running, done = sorted(r["batch_id"] for r in inserted)
     expected = {}
     for batch_id in (scheduled, running, done):
         row = cli.row(batch_id)
