@@ -115,7 +115,7 @@ def bench_database(*, messages: bool = True, server_url: str = SERVER_URL) -> It
         with connect(url) as conn:
             install(conn)
             if messages:
-                from xtbatch.sql import sample_sql
+                from xtbatch.cli.sample import sample_sql
 
                 conn.execute(sample_sql("xtuple_messages.sql").encode())
         yield url

@@ -39,7 +39,7 @@ from harness import (
 from psycopg.conninfo import conninfo_to_dict
 from system import children, private_server
 
-from xtbatch import embedded
+from xtbatch.cli import embedded
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
 

@@ -16,6 +16,7 @@ from xtbatch.db import Row, application_name
 from xtbatch.kinds import policy
 from xtbatch.recovery import GUARD_LOCK_CLASS, end_interrupted, now_text
 from xtbatch.settings import Settings
+from xtbatch.workers import alive_within
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class Dispatcher:
         return True
 
     def _worker_alive(self) -> bool:
-        within = self.settings.worker_heartbeat_seconds * 2 + 5
+        within = alive_within(self.settings)
         return bool(
             db.fetch_all(
                 self.conn,

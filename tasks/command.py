@@ -30,7 +30,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from xtbatch import db
-    from xtbatch.cli import export
+    from xtbatch.cli.main import export
 
     export(settings)  # the app and the pool child read the same settings
     with db.connect(settings, "worker-check") as conn:

@@ -25,9 +25,9 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tests.harness import Db, Stack
-from xtbatch import embedded
+from xtbatch.cli import embedded
+from xtbatch.cli.sample import sample_sql
 from xtbatch.install import install
-from xtbatch.sql import sample_sql
 
 PG_URL = os.environ.get(
     "XTBATCH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

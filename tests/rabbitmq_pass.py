@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from xtbatch.embedded import reachable
+from xtbatch.cli.embedded import reachable
 
 URL = os.environ.get("XTBATCH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 

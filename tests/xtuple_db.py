@@ -29,7 +29,7 @@ from psycopg.rows import dict_row
 from tests.conftest import INSTALL, Databases, Step
 from tests.harness import Db
 from xtbatch import sql as xtbatch_sql
-from xtbatch.sql import sample_sql
+from xtbatch.cli.sample import sample_sql
 from xtbatch.xtuple import PKG_PARENTS
 
 CORE = Path(__file__).parent / "fixtures" / "xtuple_core.sql"

@@ -1,5 +1,5 @@
 import sys
 
-from xtbatch.cli import main
+from xtbatch.cli.main import main
 
 sys.exit(main())

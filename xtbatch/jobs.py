@@ -4,7 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+
+class RunStatus(StrEnum):
+    """A job's run status as the xTuple Connect Console shows it, derived from its row."""
+
+    SCHEDULED = "Scheduled"
+    IN_PROCESS = "In-Process"
+    DONE = "Done"
+
+
+def run_status(started: dt.datetime | None, completed: dt.datetime | None) -> RunStatus:
+    """The one place the run status is computed (batch_started, batch_completed): Done once
+    completed, In-Process once started, else Scheduled. No SQL spells it."""
+    if completed is not None:
+        return RunStatus.DONE
+    if started is not None:
+        return RunStatus.IN_PROCESS
+    return RunStatus.SCHEDULED
+
+
+def failed(completed: dt.datetime | None, exitstatus: str | None) -> bool:
+    """Whether a job ended in failure: Done with an exit status that is not blank."""
+    return completed is not None and bool((exitstatus or "").strip())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,13 +78,9 @@ class Job:
         )
 
     @property
-    def state(self) -> str:
+    def state(self) -> RunStatus:
         """Run status as the xTuple Connect Console shows it."""
-        if self.completed is not None:
-            return "Done"
-        if self.started is not None:
-            return "In-Process"
-        return "Scheduled"
+        return run_status(self.started, self.completed)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mimetypes
 import re
 import smtplib
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -154,21 +156,7 @@ def send(smtp_url: str, mail: Mail) -> None:
     server = SmtpServer.from_url(smtp_url)
     message, recipients = build(mail)
     try:
-        smtp: smtplib.SMTP
-        if server.mode == "tls":
-            smtp = smtplib.SMTP_SSL(
-                server.host,
-                server.port,
-                timeout=SMTP_TIMEOUT,
-                context=ssl.create_default_context(),
-            )
-        else:
-            smtp = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT)
-        with smtp:
-            if server.mode == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if server.user:
-                smtp.login(server.user, server.password)
+        with _session(server, SMTP_TIMEOUT) as smtp:
             refused = smtp.send_message(message, to_addrs=recipients)
     except (OSError, smtplib.SMTPException) as exc:
         raise NotificationFailed(
@@ -184,6 +172,49 @@ def send(smtp_url: str, mail: Mail) -> None:
         len(recipients),
         extra={"action": "mail.sent", "recipients": len(recipients)},
     )
+
+
+def greet(server: SmtpServer, timeout: float) -> int:
+    """Open a session as ``send`` does (TLS, EHLO, login) and send nothing: the server's
+    answer to NOOP. For ``xtbatch doctor``.
+
+    Raises:
+        NotificationFailed: the server could not be reached within ``timeout`` seconds, or
+            refused the session or the login. The message never contains the password.
+    """
+    try:
+        with _session(server, timeout) as smtp:
+            code, _ = smtp.noop()
+    except (OSError, smtplib.SMTPException) as exc:
+        detail = _describe(exc, server.password).splitlines()[0]
+        raise NotificationFailed(
+            f"mail server {server.host}:{server.port} did not answer within {timeout:.0f} s: "
+            f"{detail}"
+        ) from exc
+    return int(code)
+
+
+@contextlib.contextmanager
+def _session(server: SmtpServer, timeout: float) -> Iterator[smtplib.SMTP]:
+    """A connected, greeted session with the server, logged in when the URL names a user.
+
+    Raises:
+        OSError, smtplib.SMTPException: as smtplib raises them.
+    """
+    smtp: smtplib.SMTP
+    if server.mode == "tls":
+        context = ssl.create_default_context()
+        smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=context)
+    else:
+        smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
+    with smtp:
+        smtp.ehlo_or_helo_if_needed()
+        if server.mode == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo_or_helo_if_needed()  # starttls forgets the greeting
+        if server.user:
+            smtp.login(server.user, server.password)
+        yield smtp
 
 
 def _describe(exc: BaseException, password: str) -> str:

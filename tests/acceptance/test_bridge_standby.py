@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from tests.harness import Db, Proc, Stack, wait_for
-from xtbatch.commands.doctor import check_bridge
+from xtbatch.cli.commands.doctor import check_bridge
 from xtbatch.settings import load
 
 LEADER_LOCK_KEY = 0x78746200  # bridge.leader.LEADER_LOCK_KEY

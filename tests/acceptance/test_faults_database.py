@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import INSTALL, Databases, Reliability
 from tests.harness import Db, Stack, done_count, stream_outcome, submit_pings, wait_for
 from tests.private_services import PrivatePostgres
-from xtbatch.sql import sample_sql
+from xtbatch.cli.sample import sample_sql
 
 
 @pytest.fixture

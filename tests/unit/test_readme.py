@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from beat.schedule import BEAT_VARIABLES
-from xtbatch.cli import build_parser
+from xtbatch.cli.main import build_parser
 from xtbatch.settings import VARIABLES
 
 README = (Path(__file__).parents[2] / "README.md").read_text()

@@ -63,8 +63,3 @@ def migrations() -> tuple[Migration, ...]:
                 )
             )
     return tuple(sorted(found, key=lambda m: m.version))
-
-
-def sample_sql(name: str) -> str:
-    """A script of the sample ERP schema (xTuple's messages and metrics) the demo installs."""
-    return resources.files(__name__).joinpath("sample", name).read_text(encoding="utf-8")

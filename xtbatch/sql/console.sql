@@ -6,13 +6,10 @@ SELECT to_regclass('xtbatch_mgr.migration') IS NOT NULL
 
 -- name: console_status_rows
 -- The status screen: by default the connected user's jobs not yet completed, in the
--- xTuple Connect Console's order (batch_scheduled, then id; never-scheduled last).
+-- xTuple Connect Console's order (batch_scheduled, then id; never-scheduled last). The run
+-- status is xtbatch.jobs.run_status's to compute.
 SELECT batch_id, batch_user, batch_action, batch_parameter, batch_submitted,
-       batch_scheduled, batch_started, batch_completed, batch_exitstatus,
-       CASE WHEN batch_completed IS NOT NULL THEN 'Done'
-            WHEN batch_started IS NOT NULL THEN 'In-Process'
-            ELSE 'Scheduled' END AS run_status,
-       batch_completed IS NOT NULL AND COALESCE(batch_exitstatus, '') <> '' AS failed
+       batch_scheduled, batch_started, batch_completed, batch_exitstatus
   FROM xtbatch.batch
  WHERE (%(all_users)s OR batch_user = COALESCE(%(user)s::text, current_user))
    AND (%(completed)s OR batch_completed IS NULL)
@@ -24,11 +21,8 @@ SELECT batch_id, batch_user, batch_action, batch_parameter, batch_submitted,
  LIMIT %(limit)s;
 
 -- name: console_jobs_locked
--- The named jobs with their run status, locked until the end of the transaction.
-SELECT batch_id, batch_action, batch_user, batch_scheduled, batch_started, batch_completed,
-       CASE WHEN batch_completed IS NOT NULL THEN 'Done'
-            WHEN batch_started IS NOT NULL THEN 'In-Process'
-            ELSE 'Scheduled' END AS run_status
+-- The named jobs, locked until the end of the transaction.
+SELECT batch_id, batch_action, batch_user, batch_scheduled, batch_started, batch_completed
   FROM xtbatch.batch
  WHERE batch_id = ANY(%(ids)s::integer[])
  ORDER BY batch_id

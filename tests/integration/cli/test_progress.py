@@ -1,4 +1,4 @@
-"""``xtbatch.console.progress``: a bar on a terminal, one summary line in a log."""
+"""``xtbatch.cli.console.progress``: a bar on a terminal, one summary line in a log."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.integration.cli.conftest import ROOT, read_terminal
 
 SCRIPT = textwrap.dedent(
     """
-    from xtbatch.console.progress import progress, track
+    from xtbatch.cli.console.progress import progress, track
     total = sum(track(range(5), "Counting"))
     print("sum", total)
     with progress("Submitting", total=3) as step:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.integration.ops.conftest import BROKER_URL, OpsDb, Processes, base_env, wait_for, xtbatch
 from xtbatch import db
-from xtbatch.commands import doctor
+from xtbatch.cli.commands import doctor
 from xtbatch.install import latest_version
 from xtbatch.settings import load
 

@@ -10,8 +10,8 @@ import psycopg
 from tests.harness import Db
 from tests.xtuple_db import XtupleDb, xtbatch_cli
 from xtbatch import db
-from xtbatch.commands.doctor import Check
-from xtbatch.commands.doctor_xtuple import (
+from xtbatch.cli.commands.doctor import Check
+from xtbatch.cli.commands.doctor_xtuple import (
     check_client,
     check_metric,
     check_package,

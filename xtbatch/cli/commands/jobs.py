@@ -13,11 +13,12 @@ import sys
 from typing import Any
 
 from xtbatch import db
-from xtbatch.console import table
-from xtbatch.console.session import Session, session
-from xtbatch.console.submission import PARAM_FORMAT, check_kind, check_params, parse_param
-from xtbatch.console.when import FORMATS, parse_time, text
+from xtbatch.cli.console import table
+from xtbatch.cli.console.session import Session, session
+from xtbatch.cli.console.submission import PARAM_FORMAT, check_kind, check_params, parse_param
+from xtbatch.cli.console.when import FORMATS, parse_time, text
 from xtbatch.errors import ConfigurationError, JobNotFound, XtbatchError
+from xtbatch.jobs import RunStatus, run_status
 from xtbatch.settings import Settings
 
 # Flags that fill the email columns of an Email or RunReport job: (flag, dest, help).
@@ -191,6 +192,8 @@ def _fetch(s: Session, ids: list[int]) -> list[db.Row]:
         JobNotFound: naming the ids that do not exist.
     """
     rows = db.fetch_all(s.conn, "console_jobs_locked", {"ids": sorted(set(ids))})
+    for row in rows:
+        row["run_status"] = run_status(row["batch_started"], row["batch_completed"])
     missing = sorted(set(ids) - {r["batch_id"] for r in rows})
     if missing:
         listed = ", ".join(map(str, missing))
@@ -233,7 +236,7 @@ def cancel(args: argparse.Namespace, settings: Settings) -> int:
             for row in rows:
                 db.scalar(s.conn, "cancel", {"batch_id": row["batch_id"]})
     for row in rows:
-        note = "; its worker stops it" if row["run_status"] == "In-Process" else ""
+        note = "; its worker stops it" if row["run_status"] == RunStatus.IN_PROCESS else ""
         print(
             f"Cancelled batch job {row['batch_id']} "
             f"({row['batch_action']}, was {row['run_status']}{note})."
@@ -244,7 +247,7 @@ def cancel(args: argparse.Namespace, settings: Settings) -> int:
 def retry(args: argparse.Namespace, settings: Settings) -> int:
     with session(settings) as s, s.conn.transaction():
         rows = _fetch(s, args.ids)
-        not_done = [r for r in rows if r["run_status"] != "Done"]
+        not_done = [r for r in rows if r["run_status"] != RunStatus.DONE]
         if not_done:
             raise XtbatchError(
                 "Only completed jobs can be retried: "
@@ -270,7 +273,7 @@ def reschedule(args: argparse.Namespace, settings: Settings) -> int:
             (row,) = _fetch(s, [args.id])
             db.scalar(s.conn, "console_reschedule", {"batch_id": args.id, "scheduled": scheduled})
         when = db.scalar(s.conn, "console_scheduled_at", {"batch_id": args.id})
-    if row["run_status"] == "In-Process":
+    if row["run_status"] == RunStatus.IN_PROCESS:
         print(
             f"Note: job {args.id} is running now; that run's outcome will not be recorded.",
             file=sys.stderr,

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import smtplib
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,11 +19,12 @@ from typing import Any
 
 import psycopg
 
-from xtbatch import db, logs
+from xtbatch import db, logs, mail
 from xtbatch.db import Row
-from xtbatch.errors import ConfigurationError, DatabaseUnavailable
+from xtbatch.errors import ConfigurationError, DatabaseUnavailable, NotificationFailed
 from xtbatch.install import latest_version
 from xtbatch.settings import Settings, redact_url
+from xtbatch.workers import alive_within
 
 BROKER_TIMEOUT = 5.0
 SMTP_TIMEOUT = 5.0
@@ -113,7 +112,7 @@ def diagnose(
         out(check.line())
         return check
 
-    from xtbatch.commands.doctor_xtuple import XTUPLE_CHECKS  # it builds on Check, below
+    from xtbatch.cli.commands.doctor_xtuple import XTUPLE_CHECKS  # it builds on Check, below
 
     conn: psycopg.Connection[Row] | None = None
     try:
@@ -245,7 +244,7 @@ def check_broker(settings: Settings) -> Check:
 
 
 def check_worker(conn: psycopg.Connection[Row], settings: Settings) -> Check:
-    within = max(3 * settings.worker_heartbeat_seconds, 10.0)
+    within = alive_within(settings)
     queue = settings.queue_name
     workers = db.fetch_all(conn, "live_workers", {"queue": queue, "within": within})
     if not workers:
@@ -275,8 +274,6 @@ def check_bridge(conn: psycopg.Connection[Row], settings: Settings) -> Check:
 def check_smtp(settings: Settings, conn: psycopg.Connection[Row] | None = None) -> Check:
     """The mail server answers; without one, the database has xTuple's system messages
     (else nobody learns that a job ended)."""
-    from xtbatch.mail import SmtpServer
-
     if not settings.smtp_url:
         if conn is None:
             return skip("smtp", "no mail server configured, and the database is not ready")
@@ -291,32 +288,16 @@ def check_smtp(settings: Settings, conn: psycopg.Connection[Row] | None = None) 
             )
         return ok("smtp", "not configured: submitters get xTuple system messages, not email")
     try:
-        server = SmtpServer.from_url(settings.smtp_url)
+        server = mail.SmtpServer.from_url(settings.smtp_url)
     except ConfigurationError as exc:
         return fail("smtp", exc.message, "fix XTBATCH_SMTP_URL")
     where = f"{server.host}:{server.port}"
     try:
-        smtp: smtplib.SMTP
-        if server.mode == "tls":
-            context = ssl.create_default_context()
-            smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=SMTP_TIMEOUT, context=context)
-        else:
-            smtp = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT)
-        with smtp:
-            smtp.ehlo()
-            if server.mode == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if server.user:
-                smtp.login(server.user, server.password)
-            code, _ = smtp.noop()
-    except (OSError, smtplib.SMTPException) as exc:
-        text = db.first_line(exc)
-        if server.password:
-            text = text.replace(server.password, "****")
+        code = mail.greet(server, SMTP_TIMEOUT)
+    except NotificationFailed as exc:
         return fail(
             "smtp",
-            f"mail server {where} did not answer within {SMTP_TIMEOUT:.0f} s: {text}",
+            exc.message,
             "start the mail server or fix XTBATCH_SMTP_URL (host, port, user, password)",
         )
     login = f", logged in as {server.user}" if server.user else ""

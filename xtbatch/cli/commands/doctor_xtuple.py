@@ -9,7 +9,7 @@ from collections.abc import Callable
 import psycopg
 
 from xtbatch import xtuple
-from xtbatch.commands.doctor import Check, fail, ok
+from xtbatch.cli.commands.doctor import Check, fail, ok
 from xtbatch.db import Row
 
 _NOT_XTUPLE = "not an xTuple database (no pkghead/createPkgSchema)"

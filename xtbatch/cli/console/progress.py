@@ -34,7 +34,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from xtbatch.console.when import duration
+from xtbatch.cli.console.when import duration
 
 T = TypeVar("T")
 

@@ -29,12 +29,13 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
-from xtbatch import db, embedded
-from xtbatch.console.progress import progress
+from xtbatch import db
+from xtbatch.cli import embedded
+from xtbatch.cli.console.progress import progress
+from xtbatch.cli.sample import sample_sql
 from xtbatch.errors import ConfigurationError, XtbatchError
 from xtbatch.install import install
 from xtbatch.settings import VARIABLES, Settings
-from xtbatch.sql import sample_sql
 
 DEMO_DB = "xtbatch_demo"
 
@@ -260,7 +261,7 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 def show(url: str, catcher: MailCatcher) -> None:
-    from xtbatch.cli import main
+    from xtbatch.cli.main import main
 
     print()
     main(["status", "--all", "--completed", "--database-url", url])

@@ -23,8 +23,8 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 
 from xtbatch import db
-from xtbatch.console.session import open_connection, translated
-from xtbatch.console.table import emit, to_json
+from xtbatch.cli.console.session import open_connection, translated
+from xtbatch.cli.console.table import emit, to_json
 from xtbatch.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from typing import Any
 from rich.console import RenderableType
 
 from xtbatch import db
-from xtbatch.console import table, watch
-from xtbatch.console.session import Session, session
-from xtbatch.console.when import SINCE_FORMATS, parse_time
+from xtbatch.cli.console import table, watch
+from xtbatch.cli.console.session import Session, session
+from xtbatch.cli.console.when import SINCE_FORMATS, parse_time
 from xtbatch.errors import ConfigurationError, JobNotFound
 from xtbatch.settings import Settings
 
@@ -95,7 +95,8 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     with session(settings) as s:
 
         def fetch() -> list[dict[str, Any]]:
-            return db.fetch_all(s.conn, "console_status_rows", filters)
+            rows = db.fetch_all(s.conn, "console_status_rows", filters)
+            return [table.with_run_status(row) for row in rows]
 
         title = _title(args, s.username)
         if args.watch:
@@ -157,17 +158,7 @@ def _load(s: Session, batch_id: int) -> tuple[dict[str, Any], list[db.Row], list
         raise _gone(s, batch_id)
     params = db.fetch_all(s.conn, "job_params", {"batch_id": batch_id})
     attempts = db.fetch_all(s.conn, "attempts", {"batch_id": batch_id})
-    row["run_status"] = (
-        "Done"
-        if row["batch_completed"] is not None
-        else "In-Process"
-        if row["batch_started"] is not None
-        else "Scheduled"
-    )
-    row["failed"] = row["batch_completed"] is not None and bool(
-        (row["batch_exitstatus"] or "").strip()
-    )
-    return row, params, attempts
+    return table.with_run_status(row), params, attempts
 
 
 def show(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,8 +1,8 @@
 """The ``xtbatch`` console script: one subcommand per task, each with --help.
 
-Core commands live in ``xtbatch/commands``; the process commands (bridge, worker, beat)
-register themselves through the ``xtbatch.commands`` entry point group, so the core never
-imports the components it starts.
+Core commands live in ``xtbatch/cli/commands``; the process commands (bridge, worker, beat)
+register themselves through the ``xtbatch.cli.commands`` entry point group, so the core
+never imports the components it starts.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from xtbatch.settings import Settings
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 CORE_COMMANDS = (
-    "xtbatch.commands.doctor",
-    "xtbatch.commands.install",
-    "xtbatch.commands.jobs",
-    "xtbatch.commands.status",
-    "xtbatch.commands.demo",
+    "xtbatch.cli.commands.doctor",
+    "xtbatch.cli.commands.install",
+    "xtbatch.cli.commands.jobs",
+    "xtbatch.cli.commands.status",
+    "xtbatch.cli.commands.demo",
 )
 
 # Flags shared by every command: they override the XTBATCH_* environment.
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parent = common_parser()
     for module_name in CORE_COMMANDS:
         importlib.import_module(module_name).register(sub, parent)
-    for entry in sorted(entry_points(group="xtbatch.commands"), key=lambda e: e.name):
+    for entry in sorted(entry_points(group="xtbatch.cli.commands"), key=lambda e: e.name):
         entry.load()(sub, parent)
     return parser
 

@@ -21,10 +21,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from xtbatch.console.when import duration, short_time, text
+from xtbatch import jobs
+from xtbatch.cli.console.when import duration, short_time, text
+from xtbatch.jobs import RunStatus
 
 COLUMNS = ("ID", "User", "Action", "Scheduled", "Run Status", "Completed", "Exit Status")
-STATUS_STYLES = {"Scheduled": "", "In-Process": "bold yellow", "Done": "green"}
+STATUS_STYLES: dict[str, str] = {
+    RunStatus.SCHEDULED: "",
+    RunStatus.IN_PROCESS: "bold yellow",
+    RunStatus.DONE: "green",
+}
 OUTCOME_STYLES = {
     "succeeded": "green",
     "failed": "bold red",
@@ -74,9 +80,17 @@ def first_line(value: str | None) -> str:
     return (value or "").strip().split("\n", 1)[0].rstrip("\r")
 
 
+def with_run_status(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` (a batch row) with ``run_status`` and ``failed`` added as its last fields, as
+    status, show and watch print them."""
+    row["run_status"] = jobs.run_status(row["batch_started"], row["batch_completed"])
+    row["failed"] = jobs.failed(row["batch_completed"], row["batch_exitstatus"])
+    return row
+
+
 def run_status(row: Mapping[str, Any]) -> Text:
     if row.get("failed"):
-        return Text("Done", style="bold red")
+        return Text(RunStatus.DONE, style="bold red")
     status = str(row["run_status"])
     return Text(status, style=STATUS_STYLES.get(status, ""))
 

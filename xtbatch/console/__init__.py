@@ -1,2 +1,0 @@
-"""The terminal side of xtbatch: database sessions for commands, tables, live watch and
-progress bars. Commands in ``xtbatch/commands`` build on it; nothing here parses arguments."""
