@@ -231,6 +231,13 @@ def end_orphan(conn: Conn, batch_id: int, reason: str) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
+class _ClaimRow:
+    result: str
+    batch_id: int | None
+    guarded: bool | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Claim:
     """This delivery is the job's current dispatch: it runs (``guarded``: its guard lock was
     taken; False: the job still runs in another session)."""
@@ -244,13 +251,6 @@ class NotRun:
     """This delivery may not run (a copy, or its job was cancelled or already ended)."""
 
     outcome: ClaimOutcome
-
-
-@dataclass(frozen=True, kw_only=True)
-class _ClaimRow:
-    result: str
-    batch_id: int | None
-    guarded: bool | None
 
 
 def claim(conn: Conn, task_id: str, worker: str, pid: int) -> Claim | NotRun:
