@@ -31,6 +31,7 @@ from xtbatch.errors import (
     InternalError,
     JobFailed,
     JobInterrupted,
+    XtbatchError,
 )
 from xtbatch.kinds import POLICIES, KindPolicy
 
@@ -257,6 +258,8 @@ def _run_kind(
         raise JobFailed("The database cancelled the job's query (statement timeout?).") from exc
     except psycopg.Error as exc:
         raise JobFailed(f"Database error: {db.first_line(exc)}") from exc
+    except XtbatchError:  # e.g. DatabaseUnavailable: run() makes it DatabaseLost
+        raise
     except Exception as exc:  # a fault in the kind's code or in xtbatch, not in the job
         raise _internal_error(batch_id, policy.name, str(task.request.id), exc) from exc
 
