@@ -282,13 +282,13 @@ def job_heartbeat(conn: Conn, task_id: str) -> bool:
 def job(conn: Conn, batch_id: int) -> Job | None:
     """One batch row; None when it is gone."""
     with conn.cursor(row_factory=class_row(Job)) as cur:
-        return cur.execute(sql.query("job"), {"batch_id": batch_id}).fetchone()
+        return cur.execute(sql.query("run_job"), {"batch_id": batch_id}).fetchone()
 
 
 def job_params(conn: Conn, batch_id: int) -> list[RawParam]:
     """A job's parameters in order, undecoded."""
     with conn.cursor(row_factory=class_row(RawParam)) as cur:
-        return cur.execute(sql.query("job_params"), {"batch_id": batch_id}).fetchall()
+        return cur.execute(sql.query("run_job_params"), {"batch_id": batch_id}).fetchall()
 
 
 # The result callbacks and recovery.

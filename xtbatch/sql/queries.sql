@@ -154,7 +154,11 @@ SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s, %(succeeded)s, %(notice
                             %(notice_failed)s) AS result;
 
 -- name: job
--- One batch row, named as xtbatch.jobs.Job's fields.
+-- One batch row.
+SELECT * FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
+
+-- name: run_job
+-- One batch row, named as xtbatch.jobs.Job's fields (the worker's read).
 SELECT batch_id, COALESCE(batch_action, '') AS action, batch_parameter AS parameter,
        batch_user AS "user", batch_email AS email, batch_submitted AS submitted,
        batch_scheduled AS scheduled, batch_started AS started, batch_completed AS completed,
@@ -166,7 +170,14 @@ SELECT batch_id, COALESCE(batch_action, '') AS action, batch_parameter AS parame
   FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
 
 -- name: job_params
--- A job's parameters in order, named as xtbatch.jobs.RawParam's fields.
+-- A job's parameters in order.
+SELECT batchparam_order, batchparam_name, batchparam_value, batchparam_type
+  FROM xtbatch.batchparam
+ WHERE batchparam_batch_id = %(batch_id)s
+ ORDER BY batchparam_order, batchparam_id;
+
+-- name: run_job_params
+-- A job's parameters in order, named as xtbatch.jobs.RawParam's fields (the worker's read).
 SELECT batchparam_order AS "order", batchparam_name AS name, batchparam_value AS value,
        batchparam_type AS type
   FROM xtbatch.batchparam
@@ -279,7 +290,7 @@ SELECT count(*) AS due,
 
 -- name: finish_context
 -- The attempt's state and its job's row (NULL columns when the row is gone), in one trip;
--- the row's columns as in the block `job`.
+-- the row's columns as in the block `run_job`.
 SELECT a.state AS attempt_state,
        b.batch_id, COALESCE(b.batch_action, '') AS action, b.batch_parameter AS parameter,
        b.batch_user AS "user", b.batch_email AS email, b.batch_submitted AS submitted,
