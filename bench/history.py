@@ -3,7 +3,7 @@
 
 Two databases, one with 1,000 completed jobs in xtbatch.batch and one with 1,000,000 (bulk
 insert with generate_series), each with the same due jobs waiting. One iteration times the
-bridge's own statements: ``next_due`` then ``dispatch`` (xtbatch/sql/queries.sql); the
+bridge's own statements: ``next_due`` then ``dispatch`` (bench/queries.sql); the
 attempt is then ended and the job completed, untimed. The two databases are measured in
 alternating blocks so that the shared machine's noise falls on both. Goal: ratio ≤ 1.3.
 
@@ -31,8 +31,6 @@ from harness import (
     table,
 )
 
-from xtbatch import sql as xsql
-
 GOAL = 1.3
 BLOCK = 50
 
@@ -48,7 +46,7 @@ def load(url: str, history: int, due: int) -> None:
 
 def iteration(conn: Any) -> float:
     """Seconds for next_due + dispatch (the bridge's find and claim)."""
-    next_due, dispatch = xsql.query("next_due"), xsql.query("dispatch")
+    next_due, dispatch = query("next_due"), query("dispatch")
     t0 = time.perf_counter()
     due = conn.execute(next_due).fetchone()
     attempt = conn.execute(
@@ -60,7 +58,7 @@ def iteration(conn: Any) -> float:
 
 
 def explain(conn: Any) -> str:
-    text = query("explain_next_due").replace("{next_due}", xsql.query("next_due"))
+    text = query("explain_next_due").replace("{next_due}", query("next_due"))
     return "\n".join(next(iter(r.values())) for r in conn.execute(text).fetchall())
 
 

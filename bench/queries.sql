@@ -163,3 +163,13 @@ WITH a AS (SELECT ended_at, ntile(10) OVER (ORDER BY attempt_id) AS tenth,
 SELECT tenth, count(*) AS jobs,
        EXTRACT(EPOCH FROM max(ended_at) - min(prev_end))::float8 * 1000 / count(*) AS ms_per_job
   FROM a GROUP BY tenth ORDER BY tenth;
+
+-- name: next_due
+-- The next due job (the selection xtbatch_mgr.dispatch_next makes), with how long it has been due.
+SELECT batch_id, batch_action, batch_user,
+       EXTRACT(EPOCH FROM localtimestamp - batch_scheduled)::float8 AS due_for
+  FROM xtbatch_mgr.next_due();
+
+-- name: dispatch
+-- Record a dispatch before the message is sent.
+SELECT xtbatch_mgr.dispatch(%(batch_id)s, %(task_id)s, %(bridge)s) AS attempt_id;

@@ -22,12 +22,13 @@ from celery import Task
 from celery.exceptions import TimeLimitExceeded
 
 from tasks import resources
-from xtbatch import db, notify
+from xtbatch import notify, store
 from xtbatch.celeryapp import app
 from xtbatch.errors import DatabaseLost, DatabaseUnavailable, JobFailed, XtbatchError
 from xtbatch.jobs import Job
 from xtbatch.kinds import policy
 from xtbatch.recovery import end_interrupted, now_text
+from xtbatch.store import AttemptState, CompleteOutcome
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,11 @@ def _interrupted(task_id: str, batch_id: int, kind: str, exc: BaseException) -> 
     )
     try:
         conn = resources.control.get()
-        row = db.fetch_one(conn, "attempt_by_task", {"task_id": task_id})
-        if row is None or row["state"] != "running":
+        attempt = store.attempt_by_task(conn, task_id)
+        if attempt is None or attempt.state is not AttemptState.RUNNING:
             return
         end_interrupted(
-            conn, attempt_id=row["attempt_id"], batch_id=batch_id, kind=kind, reason=reason
+            conn, attempt_id=attempt.attempt_id, batch_id=batch_id, kind=kind, reason=reason
         )
     except (psycopg.OperationalError, DatabaseUnavailable):
         # Still no database: the bridge ends the attempt when its heartbeat is stale.
@@ -104,26 +105,26 @@ def finish(task_id: str, batch_id: int, exitstatus: str) -> None:
     line saying so, for whoever reads it in the Batch Manager (docs/operations.md).
     """
     conn = resources.control.get()
-    row = db.fetch_one(conn, "finish_context", {"task_id": task_id})
+    context = store.finish_context(conn, task_id)
     succeeded = not exitstatus
     notice: notify.Notice | None = None
-    if row is not None and row["attempt_state"] == "running" and row["batch_id"]:
-        job = Job.from_row(row)
+    if context and context.attempt_state is AttemptState.RUNNING and context.job is not None:
+        job = context.job
         notice = notify.notify(conn, resources.settings(), job, exitstatus)
         if notice.failed:
             _notice_failed(job, succeeded, notice)
             if not succeeded:
                 exitstatus = f"{exitstatus}\n{notice.text}"
-    params = {
-        "task_id": task_id,
-        "exitstatus": exitstatus,
-        "succeeded": succeeded,
-        "notice": notice.text if notice else None,
-        "notice_failed": bool(notice and notice.failed),
-    }
-    outcome = str(db.scalar(conn, "complete", params))
+    outcome = store.complete(
+        conn,
+        task_id,
+        exitstatus=exitstatus,
+        succeeded=succeeded,
+        notice=notice.text if notice else None,
+        notice_failed=bool(notice and notice.failed),
+    )
     extra = {"batch_id": batch_id, "task_id": task_id, "outcome": outcome}
-    if outcome != "completed":
+    if outcome is not CompleteOutcome.COMPLETED:
         log.warning(
             "batch job %s result not written to its row: %s",
             batch_id,

@@ -21,20 +21,19 @@ from celery.exceptions import SoftTimeLimitExceeded
 from tasks import resources
 from tasks.callbacks import JobTask
 from tasks.context import JobContext, kind_log
-from xtbatch import db, parameters, privileges
+from xtbatch import db, parameters, privileges, store
 from xtbatch.celeryapp import app
 from xtbatch.db import Row
 from xtbatch.errors import (
     DatabaseLost,
     DatabaseUnavailable,
     FunctionMissing,
+    InternalError,
     JobFailed,
     JobInterrupted,
-    ParameterInvalid,
+    XtbatchError,
 )
-from xtbatch.jobs import Job, RawParam
 from xtbatch.kinds import POLICIES, KindPolicy
-from xtbatch.recovery import GUARD_LOCK_CLASS
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +114,7 @@ class Heartbeat(threading.Thread):
             if task_id is None:
                 continue
             try:
-                row = db.fetch_one(resources.control.get(), "job_heartbeat", {"task_id": task_id})
+                wanted = store.job_heartbeat(resources.control.get(), task_id)
             except Exception as exc:  # psycopg or DatabaseUnavailable: keep beating
                 if not failing:  # once per outage, not once per beat
                     log.warning(
@@ -126,7 +125,7 @@ class Heartbeat(threading.Thread):
                 failing = True
                 continue
             failing = False
-            if (row is None or row["row_present"] is False) and self.task_id == task_id:
+            if not wanted and self.task_id == task_id:
                 log.warning(
                     "batch job cancelled while it ran; stopping it",
                     extra={"action": "job.cancelled", "task_id": task_id},
@@ -151,19 +150,13 @@ def heartbeat() -> Heartbeat:
     return _heartbeat
 
 
-def _claim(task_id: str) -> Row:
+def _claim(task_id: str) -> store.Claim | store.NotRun:
     """Claim and guard the job; one retry on a fresh session after a database restart."""
-    params = {
-        "task_id": task_id,
-        "worker": resources.worker_name(),
-        "pid": os.getpid(),
-        "guard_class": GUARD_LOCK_CLASS,
-    }
+    worker, pid = resources.worker_name(), os.getpid()
     try:
-        row = db.fetch_one(resources.control.get(), "claim", params)
+        return store.claim(resources.control.get(), task_id, worker, pid)
     except psycopg.OperationalError:
-        row = db.fetch_one(resources.control.get(), "claim", params)
-    return row or {"result": "unknown", "guarded": None}
+        return store.claim(resources.control.get(), task_id, worker, pid)
 
 
 def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, Any]:
@@ -175,16 +168,10 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
     except (psycopg.OperationalError, DatabaseUnavailable) as exc:
         # Nothing ran and nothing was claimed: the bridge sends the job again once the
         # database is back and a worker's heartbeat is fresh.
-        claim = {"result": f"database unavailable: {db.first_line(exc)}", "guarded": None}
-    if claim["result"] != "claimed":
-        log.warning(
-            "batch job %s not run: this delivery is not its current dispatch (%s)",
-            batch_id,
-            claim["result"],
-            extra={"action": "job.skipped", **extra},
-        )
-        return {"batch_id": batch_id, "task_id": task_id, "skipped": claim["result"]}
-    if not claim["guarded"]:
+        return _skipped(batch_id, task_id, f"database unavailable: {db.first_line(exc)}", extra)
+    if isinstance(claim, store.NotRun):
+        return _skipped(batch_id, task_id, claim.outcome, extra)
+    if not claim.guarded:
         log.error(
             "batch job %s refused: it is still running in another session",
             batch_id,
@@ -206,13 +193,11 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
         raise DatabaseLost(
             f"Interrupted: the database connection was lost while the job ran "
             f"({db.first_line(exc)})."
-        ) from None
+        ) from exc
     finally:
         beat.unwatch()
         with contextlib.suppress(Exception):  # a lost session released it anyway
-            db.scalar(
-                resources.control.get(), "release_guard", {"cls": GUARD_LOCK_CLASS, "id": batch_id}
-            )
+            store.release_guard(resources.control.get(), batch_id)
     log.info(
         "batch job %s succeeded%s",
         batch_id,
@@ -220,6 +205,17 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
         extra={"action": "job.succeeded", **extra},
     )
     return {"batch_id": batch_id, "task_id": task_id, "summary": summary or ""}
+
+
+def _skipped(batch_id: int, task_id: str, reason: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """This delivery does not run (a copy, or its job was cancelled or already ended)."""
+    log.warning(
+        "batch job %s not run: this delivery is not its current dispatch (%s)",
+        batch_id,
+        reason,
+        extra={"action": "job.skipped", **extra},
+    )
+    return {"batch_id": batch_id, "task_id": task_id, "skipped": str(reason)}
 
 
 def _run_kind(
@@ -230,10 +226,9 @@ def _run_kind(
     conn: psycopg.Connection[Row],
     cancelled: threading.Event,
 ) -> str | None:
-    row = db.fetch_one(conn, "job", {"batch_id": batch_id})
-    if row is None:
+    job = store.job(conn, batch_id)
+    if job is None:
         raise JobInterrupted("The job was cancelled before it started.")
-    job = Job.from_row(row)
     adapter = kind_log(fn, batch_id=batch_id, kind=policy.name)
 
     def report_progress(done: int, total: int, what: str) -> None:
@@ -249,8 +244,9 @@ def _run_kind(
             task.update_state(state="PROGRESS", meta={"done": done, "total": total, "what": what})
 
     try:
-        rows = db.fetch_all(conn, "job_params", {"batch_id": batch_id})
-        params = parameters.decoded(policy.params, (RawParam.from_row(r) for r in rows))
+        # Decoded and checked against the kind's declaration before its code runs: only
+        # this raises a parameter error (ParameterInvalid).
+        params = parameters.decoded(policy.params, store.job_params(conn, batch_id))
         ctx = JobContext(
             job=job,
             params=params,
@@ -263,13 +259,13 @@ def _run_kind(
         return fn(ctx)
     except JobFailed:
         raise
-    except SoftTimeLimitExceeded:
+    except SoftTimeLimitExceeded as exc:
         raise JobFailed(
             f"Stopped: the job ran longer than its time limit ({policy.soft_time_limit} s)."
-        ) from None
+        ) from exc
     except psycopg.errors.InsufficientPrivilege as exc:
         user = str(db.scalar(conn, "current_user_info") or "")
-        raise privileges.explain(exc, conn, user) from None
+        raise privileges.explain(exc, conn, user) from exc
     except psycopg.errors.UndefinedFunction as exc:
         raise FunctionMissing(
             f"This database lacks a function the job needs: {db.first_line(exc)}\n"
@@ -278,12 +274,34 @@ def _run_kind(
                 if policy.needs
                 else "Install or enable the xTuple package that provides it."
             )
-        ) from None
-    except psycopg.errors.QueryCanceled:
+        ) from exc
+    except psycopg.errors.QueryCanceled as exc:
         if cancelled.is_set():
-            raise JobInterrupted("The job was cancelled while it ran.") from None
-        raise JobFailed("The database cancelled the job's query (statement timeout?).") from None
+            raise JobInterrupted("The job was cancelled while it ran.") from exc
+        raise JobFailed("The database cancelled the job's query (statement timeout?).") from exc
     except psycopg.Error as exc:
-        raise JobFailed(f"Database error: {db.first_line(exc)}") from None
-    except (ValueError, TypeError) as exc:
-        raise ParameterInvalid(f"The job's parameters do not fit: {exc}") from None
+        raise JobFailed(f"Database error: {db.first_line(exc)}") from exc
+    except XtbatchError:  # e.g. DatabaseUnavailable: run() makes it DatabaseLost
+        raise
+    except Exception as exc:  # a fault in the kind's code or in xtbatch, not in the job
+        raise _internal_error(batch_id, policy.name, str(task.request.id), exc) from exc
+
+
+def _internal_error(batch_id: int, kind: str, task_id: str, exc: Exception) -> InternalError:
+    """Log the fault's traceback once (Celery logs a JobFailed without one) and say, in the
+    exit status, where to find it."""
+    log.error(
+        "internal error in batch job %s (%s, task %s): %s: %s",
+        batch_id,
+        kind,
+        task_id,
+        type(exc).__name__,
+        exc,
+        exc_info=exc,
+        extra={"action": "job.internal_error", "batch_id": batch_id, "task_id": task_id},
+    )
+    return InternalError(
+        f"Internal error: the {kind} job failed unexpectedly ({type(exc).__name__}: {exc}).\n"
+        "This is a fault in xtbatch or in the job kind, not in the job; the worker log has "
+        f"the traceback under task id {task_id}."
+    )

@@ -73,3 +73,8 @@ class JobInterrupted(JobFailed):
 
 class DatabaseLost(JobInterrupted):
     """The database connection was lost while the job ran."""
+
+
+class InternalError(JobFailed):
+    """The job failed for a fault in xtbatch or in its kind's code; the worker log has the
+    traceback."""

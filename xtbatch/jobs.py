@@ -91,12 +91,3 @@ class RawParam:
     name: str | None
     value: str | None
     type: str | None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> RawParam:
-        return cls(
-            order=row.get("batchparam_order"),
-            name=row.get("batchparam_name"),
-            value=row.get("batchparam_value"),
-            type=row.get("batchparam_type"),
-        )

@@ -159,6 +159,8 @@ def send(smtp_url: str, mail: Mail) -> None:
         with _session(server, SMTP_TIMEOUT) as smtp:
             refused = smtp.send_message(message, to_addrs=recipients)
     except (OSError, smtplib.SMTPException) as exc:
+        # Not chained: the SMTP error's own text (a refused login echoes what was sent) may
+        # hold the password, which _describe masks and a chained traceback would not.
         raise NotificationFailed(
             f"The mail server {server.host}:{server.port} did not accept the email: "
             f"{_describe(exc, server.password)}"

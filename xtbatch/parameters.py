@@ -107,7 +107,7 @@ def _fits(param: Param, value: Any) -> bool:
         raise ParameterInvalid(
             f"Parameter '{param.name}' is malformed: expected {param.expected}, "
             f"got {str(value)!r} ({exc})."
-        ) from None
+        ) from exc
     return True
 
 

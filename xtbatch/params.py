@@ -56,22 +56,22 @@ def _float(text: str) -> float:
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        raise ValueError("a date as YYYY-MM-DD") from None
+    except ValueError as exc:
+        raise ValueError("a date as YYYY-MM-DD") from exc
 
 
 def _datetime(text: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError("a date and time as YYYY-MM-DD HH:MM[:SS]") from None
+    except ValueError as exc:
+        raise ValueError("a date and time as YYYY-MM-DD HH:MM[:SS]") from exc
 
 
 def _time(text: str) -> dt.time:
     try:
         return dt.time.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError("a time as HH:MM[:SS]") from None
+    except ValueError as exc:
+        raise ValueError("a time as HH:MM[:SS]") from exc
 
 
 def _list(text: str) -> list[Any]:
@@ -83,8 +83,8 @@ def _list(text: str) -> list[Any]:
     if stripped.startswith("["):
         try:
             items = json.loads(stripped)
-        except json.JSONDecodeError:
-            raise ValueError("a list such as [1,2,3] or 1,2,3") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError("a list such as [1,2,3] or 1,2,3") from exc
         if not isinstance(items, list):
             raise ValueError("a list such as [1,2,3] or 1,2,3")
         return items
@@ -218,7 +218,7 @@ def decode(param: RawParam) -> tuple[str, Any]:
         shown = param.value if len(param.value) <= 40 else param.value[:40] + "…"
         raise ParameterInvalid(
             f"Parameter '{name}' is malformed: expected {exc} ({declared}), got {shown!r}."
-        ) from None
+        ) from exc
 
 
 class Params(Mapping[str, Any]):

@@ -194,8 +194,8 @@ class Settings:
 def _positive(value: str) -> float:
     try:
         number = float(value)
-    except ValueError:
-        raise ValueError("must be a number of seconds greater than 0, such as 5") from None
+    except ValueError as exc:
+        raise ValueError("must be a number of seconds greater than 0, such as 5") from exc
     if not number > 0 or number == float("inf"):
         raise ValueError("must be a number of seconds greater than 0, such as 5")
     return number

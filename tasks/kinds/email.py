@@ -57,5 +57,5 @@ def email(ctx: JobContext) -> str | None:
     try:
         mail.send(ctx.settings.smtp_url, message)
     except NotificationFailed as exc:
-        raise JobFailed(f"The email was not sent: {exc.message}") from None
+        raise JobFailed(f"The email was not sent: {exc.message}") from exc
     return f"email sent to {job.email or job.cc or job.bcc}"

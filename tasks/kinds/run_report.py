@@ -82,7 +82,7 @@ def save_pdf(folder: Path, name: str, pdf: bytes) -> Path:
             f"The report was rendered but could not be saved as {path}: "
             f"{exc.strerror or exc}\n"
             "XTBATCH_REPORT_DIR must name a folder the xtbatch worker can write."
-        ) from None
+        ) from exc
     return path
 
 
@@ -108,7 +108,7 @@ def _send(ctx: JobContext, report_name: str, name: str, pdf: bytes, path: Path) 
     try:
         mail.send(ctx.settings.smtp_url, message)
     except NotificationFailed as exc:
-        raise JobFailed(f"The report was saved as {path} but not emailed: {exc.message}") from None
+        raise JobFailed(f"The report was saved as {path} but not emailed: {exc.message}") from exc
 
 
 @job_kind("RunReport")

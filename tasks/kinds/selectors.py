@@ -37,7 +37,7 @@ def _pattern(params: Params, name: str) -> str | None:
     except re.error as exc:
         raise ParameterInvalid(
             f"Parameter '{name}' is malformed: expected {_PATTERN}, got {text!r} ({exc})."
-        ) from None
+        ) from exc
     return text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.harness import Db
 
@@ -66,6 +67,24 @@ def test_install_twice_creates_then_finds_nothing_to_do(empty_db: Db) -> None:
         "xtbatch.cancelbatchitem",
         "xtbatch.reschedulebatchitem",
     } <= functions
+
+
+def test_checked_in_schema_is_what_the_migrations_produce(empty_db: Db) -> None:
+    """xtbatch/sql/schema.sql is generated (tools/dump_schema.py): a migration that changes
+    the schema fails here until the file is generated again."""
+    result = install(empty_db)
+    assert result.returncode == 0, result.stderr
+    root = Path(__file__).resolve().parents[2]
+    dumped = subprocess.run(
+        [sys.executable, str(root / "tools" / "dump_schema.py"), "--installed", empty_db.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert dumped.returncode == 0, dumped.stderr
+    checked_in = (root / "xtbatch" / "sql" / "schema.sql").read_text(encoding="utf-8")
+    assert dumped.stdout == checked_in, "run tools/dump_schema.py and commit the result"
+    assert "CREATE FUNCTION xtbatch_mgr.dispatch_next(" in checked_in
 
 
 def test_install_keeps_an_existing_xtuple_connect_schema_as_it_is(empty_db: Db) -> None:

@@ -178,7 +178,7 @@ def _render_foreach(node: ForEach, context: _Context, out: list[str]) -> None:
                 _render_nodes(node.body, context, out)
             except _LoopExit as exit_:
                 if exit_.levels > 1:
-                    raise _LoopExit(exit_.levels - 1, exit_.is_continue) from None
+                    raise _LoopExit(exit_.levels - 1, exit_.is_continue) from exit_
                 if not exit_.is_continue:
                     break
     finally:

@@ -44,8 +44,8 @@ def query(name: str) -> str:
     """
     try:
         return _blocks()[name]
-    except KeyError:
-        raise KeyError(f"no SQL block named {name!r}") from None
+    except KeyError as exc:
+        raise KeyError(f"no SQL block named {name!r}") from exc
 
 
 @functools.cache

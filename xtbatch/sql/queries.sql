@@ -40,16 +40,6 @@ SELECT a.application_name, a.client_addr::text AS client_addr, a.pid
    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND l.classid = 0 AND l.objid = %(key)s::bigint::oid AND l.objsubid = 1;
 
--- name: next_due
--- The next due job (the selection dispatch_next makes), with how long it has been due.
-SELECT batch_id, batch_action, batch_user,
-       EXTRACT(EPOCH FROM localtimestamp - batch_scheduled)::float8 AS due_for
-  FROM xtbatch_mgr.next_due();
-
--- name: dispatch
--- Record a dispatch before the message is sent.
-SELECT xtbatch_mgr.dispatch(%(batch_id)s, %(task_id)s, %(bridge)s) AS attempt_id;
-
 -- name: active_attempt
 -- The attempt in flight, if any, with the age of its heartbeat and of its last send.
 SELECT attempt_id, task_id, batch_id, batch_action, state, sent_count, worker,
@@ -158,10 +148,6 @@ UPDATE xtbatch_mgr.attempt a SET heartbeat_at = clock_timestamp()
  WHERE a.task_id = %(task_id)s AND a.state = 'running'
 RETURNING EXISTS (SELECT 1 FROM xtbatch.batch b WHERE b.batch_id = a.batch_id) AS row_present;
 
--- name: attempt_state
--- The state of one attempt.
-SELECT state FROM xtbatch_mgr.attempt WHERE task_id = %(task_id)s;
-
 -- name: complete
 -- Write the outcome back to the ERP row, and how the submitter was told to the attempt.
 SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s, %(succeeded)s, %(notice)s,
@@ -171,9 +157,29 @@ SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s, %(succeeded)s, %(notice
 -- One batch row.
 SELECT * FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
 
+-- name: run_job
+-- One batch row, named as xtbatch.jobs.Job's fields (the worker's read).
+SELECT batch_id, COALESCE(batch_action, '') AS action, batch_parameter AS parameter,
+       batch_user AS "user", batch_email AS email, batch_submitted AS submitted,
+       batch_scheduled AS scheduled, batch_started AS started, batch_completed AS completed,
+       batch_subject AS subject, batch_responsebody AS body, batch_filename AS filename,
+       batch_exitstatus AS exitstatus, batch_fromemail AS from_email, batch_cc AS cc,
+       batch_bcc AS bcc, batch_replyto AS reply_to,
+       COALESCE(batch_emailhtml, false) AS email_html,
+       batch_reschedinterval AS resched_interval
+  FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
+
 -- name: job_params
 -- A job's parameters in order.
 SELECT batchparam_order, batchparam_name, batchparam_value, batchparam_type
+  FROM xtbatch.batchparam
+ WHERE batchparam_batch_id = %(batch_id)s
+ ORDER BY batchparam_order, batchparam_id;
+
+-- name: run_job_params
+-- A job's parameters in order, named as xtbatch.jobs.RawParam's fields (the worker's read).
+SELECT batchparam_order AS "order", batchparam_name AS name, batchparam_value AS value,
+       batchparam_type AS type
   FROM xtbatch.batchparam
  WHERE batchparam_batch_id = %(batch_id)s
  ORDER BY batchparam_order, batchparam_id;
@@ -283,8 +289,18 @@ SELECT count(*) AS due,
  WHERE batch_started IS NULL AND (batch_scheduled <= localtimestamp OR batch_scheduled IS NULL);
 
 -- name: finish_context
--- The attempt's state and its job's row (NULL columns when the row is gone), in one trip.
-SELECT a.state AS attempt_state, b.*
+-- The attempt's state and its job's row (NULL columns when the row is gone), in one trip;
+-- the row's columns as in the block `run_job`.
+SELECT a.state AS attempt_state,
+       b.batch_id, COALESCE(b.batch_action, '') AS action, b.batch_parameter AS parameter,
+       b.batch_user AS "user", b.batch_email AS email, b.batch_submitted AS submitted,
+       b.batch_scheduled AS scheduled, b.batch_started AS started,
+       b.batch_completed AS completed, b.batch_subject AS subject,
+       b.batch_responsebody AS body, b.batch_filename AS filename,
+       b.batch_exitstatus AS exitstatus, b.batch_fromemail AS from_email, b.batch_cc AS cc,
+       b.batch_bcc AS bcc, b.batch_replyto AS reply_to,
+       COALESCE(b.batch_emailhtml, false) AS email_html,
+       b.batch_reschedinterval AS resched_interval
   FROM xtbatch_mgr.attempt a
   LEFT JOIN xtbatch.batch b ON b.batch_id = a.batch_id
  WHERE a.task_id = %(task_id)s;

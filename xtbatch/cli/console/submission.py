@@ -46,7 +46,7 @@ def parse_param(text: str, order: int) -> Param:
     try:
         params.decode(RawParam(order=order, name=name, value=param.value, type=type_))
     except XtbatchError as exc:
-        raise ConfigurationError(f"--param '{text}': {exc.message.splitlines()[0]}") from None
+        raise ConfigurationError(f"--param '{text}': {exc.message.splitlines()[0]}") from exc
     return param
 
 
@@ -84,4 +84,4 @@ def check_params(kind: str, given: list[Param]) -> None:
         first = exc.message.splitlines()[0]
         missing = [p for p in policy.params if p.required and p.name not in {g.name for g in given}]
         hint = f" Add --param {missing[0].name}=VALUE." if missing else ""
-        raise ConfigurationError(f"{kind}: {first}{hint} Nothing was submitted.") from None
+        raise ConfigurationError(f"{kind}: {first}{hint} Nothing was submitted.") from exc

@@ -37,9 +37,9 @@ def parse_time(text: str, flag: str, *, past: bool = False) -> dt.datetime | Non
         return now + delta if forward else now - delta
     try:
         return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
+    except ValueError as exc:
         formats = SINCE_FORMATS if past else FORMATS
-        raise ConfigurationError(f"{flag} '{text}' is not a time: use {formats}.") from None
+        raise ConfigurationError(f"{flag} '{text}' is not a time: use {formats}.") from exc
 
 
 def text(value: object) -> str:

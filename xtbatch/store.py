@@ -1,0 +1,365 @@
+"""The typed path between the job's processes and xtbatch's SQL: one function per statement
+of a job's life, rows as frozen dataclasses, every state and outcome a :class:`StrEnum`
+whose values are the strings the SQL returns (xtbatch/sql/queries.sql over the functions of
+migrations 0003, 0004 and 0006; xtbatch/sql/schema.sql is the whole current schema).
+
+A batch id's way, from the bridge to the exit status:
+:func:`dispatch_next` (bridge) -> :func:`claim` (worker) -> :func:`job` and
+:func:`job_params` (the kind runs) -> :func:`finish_context` and :func:`complete` (result
+callbacks); or :func:`interrupt` when its worker stopped (:mod:`xtbatch.recovery`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row, kwargs_row
+
+from xtbatch import sql
+from xtbatch.db import Row
+from xtbatch.jobs import Job, RawParam
+
+Conn = psycopg.Connection[Row]
+
+# Advisory-lock class for the per-job guard: a job runs in at most one session at a time.
+# The worker takes it when it claims a job; the bridge looks for it before ending a job whose
+# heartbeat is late.
+GUARD_LOCK_CLASS = 0x78746201
+
+
+class AttemptState(enum.StrEnum):
+    """``xtbatch_mgr.attempt.state`` (its CHECK constraint, migration 0002)."""
+
+    DISPATCHED = "dispatched"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    CANCELLED = "cancelled"
+
+
+class DispatchOutcome(enum.StrEnum):
+    """``xtbatch_mgr.dispatch_next().outcome`` (migration 0004)."""
+
+    ACTIVE = "active"
+    DISPATCHED = "dispatched"
+    RACED = "raced"
+    IDLE = "idle"
+
+
+class ClaimOutcome(enum.StrEnum):
+    """``xtbatch_mgr.claim()`` (migration 0003): 'claimed', or why this delivery may not run."""
+
+    CLAIMED = "claimed"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+    ALREADY_RUNNING = "already running"
+    ALREADY_SUCCEEDED = "already succeeded"
+    ALREADY_FAILED = "already failed"
+    ALREADY_INTERRUPTED = "already interrupted"
+    ALREADY_CANCELLED = "already cancelled"
+
+
+class CompleteOutcome(enum.StrEnum):
+    """``xtbatch_mgr.complete()`` (migration 0006)."""
+
+    COMPLETED = "completed"
+    GONE = "gone"  # the job was cancelled (deleted) while it ran
+    RESCHEDULED = "rescheduled"  # the ERP made it due again while it ran: the reschedule wins
+    NOT_RUNNING = "not running"  # the attempt had already been ended (taken as interrupted)
+
+
+class InterruptOutcome(enum.StrEnum):
+    """``xtbatch_mgr.interrupt()`` (migration 0003)."""
+
+    RERUN = "rerun"
+    ENDED = "ended"
+    NOT_ACTIVE = "not active"  # someone else already ended the attempt
+
+
+# dispatch_next: what the bridge's one statement per step found.
+
+
+@dataclass(frozen=True, kw_only=True)
+class Active:
+    """The attempt in flight (at most one per database)."""
+
+    attempt_id: int
+    task_id: uuid.UUID
+    batch_id: int
+    batch_action: str | None
+    state: AttemptState
+    worker: str | None
+    still_due: bool  # dispatched, and its job has not started (not cancelled meanwhile)
+    heartbeat_age: float | None
+    sent_age: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dispatched:
+    """A new dispatch, recorded (and committed) before its message is sent."""
+
+    attempt_id: int
+    task_id: uuid.UUID
+    batch_id: int
+    batch_action: str | None
+    batch_user: str | None
+    due_for: float  # seconds since the job was due
+
+
+@dataclass(frozen=True, kw_only=True)
+class Raced:
+    """The due job was taken or cancelled in between: look again."""
+
+    batch_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Idle:
+    """Nothing due; the next scheduled job is due in this many seconds (None: none)."""
+
+    seconds_to_next: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _DispatchRow:
+    outcome: str
+    attempt_id: int | None
+    task_id: uuid.UUID | None
+    batch_id: int | None
+    batch_action: str | None
+    batch_user: str | None
+    state: str | None
+    worker: str | None
+    still_due: bool | None
+    heartbeat_age: float | None
+    sent_age: float | None
+    due_for: float | None
+    seconds_to_next: float | None
+
+
+def dispatch_next(conn: Conn, task_id: str, bridge: str) -> Active | Dispatched | Raced | Idle:
+    """The attempt in flight, else the dispatch of the next due job (as ``task_id``), else
+    idle; one round trip."""
+    with conn.cursor(row_factory=class_row(_DispatchRow)) as cur:
+        r = cur.execute(sql.query("dispatch_next"), {"task_id": task_id, "bridge": bridge})
+        row = r.fetchone()
+    assert row is not None  # the function returns one row in every case
+    outcome = DispatchOutcome(row.outcome)
+    if outcome is DispatchOutcome.IDLE:
+        return Idle(seconds_to_next=row.seconds_to_next)
+    assert row.batch_id is not None and row.task_id is not None
+    if outcome is DispatchOutcome.RACED:
+        return Raced(batch_id=row.batch_id)
+    assert row.attempt_id is not None and row.state is not None
+    if outcome is DispatchOutcome.DISPATCHED:
+        return Dispatched(
+            attempt_id=row.attempt_id,
+            task_id=row.task_id,
+            batch_id=row.batch_id,
+            batch_action=row.batch_action,
+            batch_user=row.batch_user,
+            due_for=row.due_for or 0.0,
+        )
+    return Active(
+        attempt_id=row.attempt_id,
+        task_id=row.task_id,
+        batch_id=row.batch_id,
+        batch_action=row.batch_action,
+        state=AttemptState(row.state),
+        worker=row.worker,
+        still_due=bool(row.still_due),
+        heartbeat_age=row.heartbeat_age,
+        sent_age=row.sent_age,
+    )
+
+
+def drop_dispatch(conn: Conn, attempt_id: int) -> None:
+    """End a dispatch whose job was cancelled or started elsewhere before any claim."""
+    conn.execute(sql.query("drop_dispatch"), {"attempt_id": attempt_id})
+
+
+def mark_resent(conn: Conn, attempt_id: int) -> None:
+    """The bridge sent an unclaimed dispatch's message again."""
+    conn.execute(sql.query("mark_resent"), {"attempt_id": attempt_id})
+
+
+def attempt_session(conn: Conn, attempt_id: int, batch_id: int) -> int | None:
+    """The backend pid of a running attempt's worker session, None when it has none."""
+    params = {"cls": GUARD_LOCK_CLASS, "batch_id": batch_id, "attempt_id": attempt_id}
+    row = conn.execute(sql.query("attempt_session"), params).fetchone()
+    return None if row is None else row["backend_pid"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveWorker:
+    worker: str
+    hostname: str
+    pid: int
+    age: float  # seconds since its heartbeat
+
+
+def live_workers(conn: Conn, queue: str, within: float) -> list[LiveWorker]:
+    """Workers on ``queue`` whose heartbeat is younger than ``within`` seconds."""
+    with conn.cursor(row_factory=class_row(LiveWorker)) as cur:
+        return cur.execute(sql.query("live_workers"), {"queue": queue, "within": within}).fetchall()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Orphan:
+    batch_id: int
+    batch_started: dt.datetime
+
+
+def orphans(conn: Conn) -> list[Orphan]:
+    """Jobs left In-Process with no attempt in flight."""
+    with conn.cursor(row_factory=class_row(Orphan)) as cur:
+        return cur.execute(sql.query("orphans")).fetchall()
+
+
+def end_orphan(conn: Conn, batch_id: int, reason: str) -> None:
+    """Close a job left In-Process with ``reason`` as its exit status."""
+    conn.execute(sql.query("end_orphan"), {"batch_id": batch_id, "reason": reason})
+
+
+# The worker: claim, guard, heartbeat, read the job.
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ClaimRow:
+    result: str
+    batch_id: int | None
+    guarded: bool | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Claim:
+    """This delivery is the job's current dispatch: it runs (``guarded``: its guard lock was
+    taken; False: the job still runs in another session)."""
+
+    batch_id: int
+    guarded: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotRun:
+    """This delivery may not run (a copy, or its job was cancelled or already ended)."""
+
+    outcome: ClaimOutcome
+
+
+def claim(conn: Conn, task_id: str, worker: str, pid: int) -> Claim | NotRun:
+    """Claim the job of a delivered message and take its guard lock, in one round trip."""
+    params = {"task_id": task_id, "worker": worker, "pid": pid, "guard_class": GUARD_LOCK_CLASS}
+    with conn.cursor(row_factory=class_row(_ClaimRow)) as cur:
+        row = cur.execute(sql.query("claim"), params).fetchone()
+    if row is None:
+        return NotRun(outcome=ClaimOutcome.UNKNOWN)
+    outcome = ClaimOutcome(row.result)
+    if outcome is not ClaimOutcome.CLAIMED:
+        return NotRun(outcome=outcome)
+    assert row.batch_id is not None
+    return Claim(batch_id=row.batch_id, guarded=bool(row.guarded))
+
+
+def release_guard(conn: Conn, batch_id: int) -> None:
+    """Release the job's guard lock (a lost session released it anyway)."""
+    conn.execute(sql.query("release_guard"), {"cls": GUARD_LOCK_CLASS, "id": batch_id})
+
+
+def job_heartbeat(conn: Conn, task_id: str) -> bool:
+    """Record that the running job is alive; False once it is no longer wanted (its row was
+    deleted by the ERP, or its attempt is no longer running)."""
+    row = conn.execute(sql.query("job_heartbeat"), {"task_id": task_id}).fetchone()
+    return row is not None and row["row_present"] is not False
+
+
+def job(conn: Conn, batch_id: int) -> Job | None:
+    """One batch row; None when it is gone."""
+    with conn.cursor(row_factory=class_row(Job)) as cur:
+        return cur.execute(sql.query("run_job"), {"batch_id": batch_id}).fetchone()
+
+
+def job_params(conn: Conn, batch_id: int) -> list[RawParam]:
+    """A job's parameters in order, undecoded."""
+    with conn.cursor(row_factory=class_row(RawParam)) as cur:
+        return cur.execute(sql.query("run_job_params"), {"batch_id": batch_id}).fetchall()
+
+
+# The result callbacks and recovery.
+
+
+@dataclass(frozen=True, kw_only=True)
+class FinishContext:
+    """An attempt's state and its job (None when the row is gone), read before completing."""
+
+    attempt_state: AttemptState
+    job: Job | None
+
+
+def _finish_context(*, attempt_state: str, **job: Any) -> FinishContext:
+    state = AttemptState(attempt_state)
+    return FinishContext(attempt_state=state, job=None if job["batch_id"] is None else Job(**job))
+
+
+def finish_context(conn: Conn, task_id: str) -> FinishContext | None:
+    """The attempt of ``task_id`` and its job's row, in one trip; None: no such attempt."""
+    with conn.cursor(row_factory=kwargs_row(_finish_context)) as cur:
+        return cur.execute(sql.query("finish_context"), {"task_id": task_id}).fetchone()
+
+
+def complete(
+    conn: Conn,
+    task_id: str,
+    *,
+    exitstatus: str,
+    succeeded: bool,
+    notice: str | None,
+    notice_failed: bool,
+) -> CompleteOutcome:
+    """Write the outcome to the ERP row and how the submitter was told to the attempt."""
+    params = {
+        "task_id": task_id,
+        "exitstatus": exitstatus,
+        "succeeded": succeeded,
+        "notice": notice,
+        "notice_failed": notice_failed,
+    }
+    row = conn.execute(sql.query("complete"), params).fetchone()
+    assert row is not None
+    return CompleteOutcome(row["result"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attempt:
+    attempt_id: int
+    batch_id: int
+    batch_action: str | None
+    state: AttemptState
+
+
+def attempt_by_task(conn: Conn, task_id: str) -> Attempt | None:
+    """One attempt by its Celery task id."""
+    row = conn.execute(sql.query("attempt_by_task"), {"task_id": task_id}).fetchone()
+    if row is None:
+        return None
+    return Attempt(**{**row, "state": AttemptState(row["state"])})
+
+
+def interrupted_count(conn: Conn, batch_id: int) -> int:
+    """How often this job was already interrupted."""
+    row = conn.execute(sql.query("interrupted_count"), {"batch_id": batch_id}).fetchone()
+    return 0 if row is None else int(row["n"])
+
+
+def interrupt(conn: Conn, attempt_id: int, reason: str, *, rerun: bool) -> InterruptOutcome:
+    """End an attempt whose worker stopped: run its job again, or end it with ``reason``."""
+    params = {"attempt_id": attempt_id, "reason": reason, "rerun": rerun}
+    row = conn.execute(sql.query("interrupt"), params).fetchone()
+    assert row is not None
+    return InterruptOutcome(row["result"])
