@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from beat.service import Beat, serve
     from xtbatch import db
 
-    plan = load_plan()
+    plan = load_plan(settings)
     with db.connect(settings, "beat-check") as conn:
         db.require_schema(conn, settings)
     if args.once:

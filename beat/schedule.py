@@ -1,4 +1,5 @@
-"""What beat does and when: the nightly times, read from the environment and validated.
+"""What beat does and when: the nightly times (settings XTBATCH_MAINTENANCE_AT and
+XTBATCH_PURGE_AT, validated with every other setting in xtbatch/settings.py).
 
 Times are wall-clock times of the beat host (its ``TZ``). Each periodic action has one slot a
 day; the slot is its key in ``xtbatch_mgr.periodic``, so a second beat, or a restart, never
@@ -8,13 +9,9 @@ submits the same slot twice.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from xtbatch.errors import ConfigurationError
-from xtbatch.settings import Variable
+from xtbatch.settings import Settings
 
 MAINTENANCE = "ServerMaintenance"
 PURGE = "PurgeHistory"
@@ -29,27 +26,6 @@ DEFAULT_PURGE_DAYS = 30
 
 # Worker rows whose heartbeat is older than this are deleted by the purge.
 STALE_WORKER_SECONDS = 24 * 3600
-
-BEAT_VARIABLES: tuple[Variable, ...] = (
-    Variable(
-        env="XTBATCH_MAINTENANCE_AT",
-        field="maintenance_at",
-        default="02:00",
-        help="Beat: local time (HH:MM, the beat host's TZ) of the nightly ServerMaintenance "
-        "job; 'off' disables it.",
-    ),
-    Variable(
-        env="XTBATCH_PURGE_AT",
-        field="purge_at",
-        default="01:30",
-        help="Beat: local time (HH:MM) of the nightly purge of completed jobs older than the "
-        "metric BatchManagerPurgeDays (default 30), old attempts and dead workers; 'off' "
-        "disables it.",
-    ),
-)
-
-_HHMM = re.compile(r"(\d{1,2}):(\d{2})")
-_OFF = ("off", "none", "never", "")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,39 +65,9 @@ class Plan:
         return ", ".join(parts) if parts else "nothing (every action is off)"
 
 
-def parse_time_of_day(text: str) -> dt.time | None:
-    """``HH:MM`` (24 h) as a time, or None for 'off'.
-
-    Raises:
-        ValueError: neither.
-    """
-    value = text.strip().lower()
-    if value in _OFF:
-        return None
-    match = _HHMM.fullmatch(value)
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError("must be a 24-hour time HH:MM (e.g. 02:00) or 'off'")
-    return dt.time(int(match[1]), int(match[2]))
-
-
-def load_plan(environ: Mapping[str, str] | None = None) -> Plan:
-    """Beat's plan from ``XTBATCH_MAINTENANCE_AT`` and ``XTBATCH_PURGE_AT``.
-
-    Raises:
-        ConfigurationError: listing every invalid value.
-    """
-    environ = os.environ if environ is None else environ
-    times: dict[str, dt.time | None] = {}
-    problems = []
-    for var in BEAT_VARIABLES:
-        raw = environ.get(var.env, var.default)
-        try:
-            times[var.field] = parse_time_of_day(raw)
-        except ValueError as exc:
-            problems.append(f"{var.env}={raw!r}: {exc}")
-    if problems:
-        raise ConfigurationError("Invalid configuration:\n  " + "\n  ".join(problems))
-    maintenance, purge = times["maintenance_at"], times["purge_at"]
+def load_plan(settings: Settings) -> Plan:
+    """Beat's plan from its settings (``XTBATCH_MAINTENANCE_AT``, ``XTBATCH_PURGE_AT``)."""
+    maintenance, purge = settings.maintenance_at, settings.purge_at
     return Plan(
         maintenance=None if maintenance is None else Periodic(name=MAINTENANCE, at=maintenance),
         purge=None if purge is None else Periodic(name=PURGE, at=purge),

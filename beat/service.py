@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 from collections.abc import Callable
-from types import FrameType
 from typing import Any
 
 from celery import Celery
@@ -25,6 +23,7 @@ from beat.schedule import MAINTENANCE, Periodic, Plan
 from beat.submit import already_done, purge_once, submit_once
 from xtbatch import db
 from xtbatch.settings import Settings
+from xtbatch.signals import on_stop
 
 log = logging.getLogger(__name__)
 
@@ -115,21 +114,20 @@ def serve(settings: Settings, app: Celery, plan: Plan) -> None:
     )
     service = Service(app, scheduler_cls=scheduler, remote_control=False)
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
+    def stop(signum: int) -> None:
         log.info("beat stopping on signal %d", signum, extra={"action": "beat.stopping"})
         service.stop()
         raise SystemExit(0)  # ends the scheduler's sleep; an open transaction rolls back
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     log.info(
         "beat started: %s (local time of this host)",
         plan.describe(),
         extra={"action": "beat.started"},
     )
     try:
-        runner.tick()  # catch up at once on a slot missed while beat was down
-        service.start()
+        with on_stop(stop):
+            runner.tick()  # catch up at once on a slot missed while beat was down
+            service.start()
     except SystemExit:
         pass  # stopped during the first check
     finally:

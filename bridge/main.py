@@ -4,9 +4,7 @@ scheduled time; reconnect with backoff through database and broker outages."""
 from __future__ import annotations
 
 import logging
-import signal
 import time
-from types import FrameType
 
 import psycopg
 from celery import Celery
@@ -18,6 +16,7 @@ from bridge.metrics import BridgeMetrics
 from xtbatch import db
 from xtbatch.errors import DatabaseUnavailable
 from xtbatch.settings import Settings
+from xtbatch.signals import on_stop
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ class Bridge:
         self.outage_since: float | None = None
         self.metrics = BridgeMetrics(settings)
 
-    def request_stop(self, signum: int, _frame: FrameType | None) -> None:
+    def request_stop(self, signum: int) -> None:
         log.info("stopping on signal %d", signum, extra={"action": "bridge.stopping"})
         self.stopping = True
         if self.waiting:
@@ -46,8 +45,11 @@ class Bridge:
 
     def run(self) -> None:
         """Serve until stopped (SIGTERM/SIGINT)."""
-        signal.signal(signal.SIGTERM, self.request_stop)
-        signal.signal(signal.SIGINT, self.request_stop)
+        with on_stop(self.request_stop):
+            self.serve_until_stopped()
+        log.info("bridge stopped", extra={"action": "bridge.stopped"})
+
+    def serve_until_stopped(self) -> None:
         if self.settings.metrics_port:
             self.metrics.serve(self.settings.metrics_address, self.settings.metrics_port)
         backoff = 1.0
@@ -61,7 +63,6 @@ class Bridge:
                 backoff = min(backoff * 2, MAX_BACKOFF)
             else:
                 backoff = 1.0
-        log.info("bridge stopped", extra={"action": "bridge.stopped"})
 
     def outage(self, exc: BaseException, backoff: float) -> None:
         """Log an outage once, then retry quietly with backoff."""

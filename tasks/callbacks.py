@@ -18,12 +18,11 @@ from typing import Any
 
 import psycopg
 from billiard.exceptions import WorkerLostError
-from celery import Task
+from celery import Task, shared_task
 from celery.exceptions import TimeLimitExceeded
 
 from tasks import resources
 from xtbatch import notify, store
-from xtbatch.celeryapp import app
 from xtbatch.errors import DatabaseLost, DatabaseUnavailable, JobFailed, XtbatchError
 from xtbatch.jobs import Job
 from xtbatch.kinds import policy
@@ -41,7 +40,7 @@ class JobTask(Task):
             finish(task_id, int(retval["batch_id"]), "")
 
 
-@app.task(name="xtbatch.job_failed", ignore_result=True)
+@shared_task(name="xtbatch.job_failed", ignore_result=True)
 def job_failed(request: Any, exc: BaseException, traceback: Any) -> None:
     """A job's task failed: record the failure in words an administrator understands."""
     task_id = str(request.id)

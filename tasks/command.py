@@ -29,13 +29,15 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    import tasks.catalog  # noqa: F401  (registers every job kind and callback)
+    from tasks import worker
     from xtbatch import db
-    from xtbatch.cli.main import export
+    from xtbatch.celeryapp import create_app
 
-    export(settings)  # the app and the pool child read the same settings
     with db.connect(settings, "worker-check") as conn:
         db.require_schema(conn, settings)
-    from xtbatch.celeryapp import app
+    app = create_app(settings)  # the pool children are forked: they share its settings
+    worker.connect(app)
 
     if settings.broker_url.startswith("redis") and (
         settings.visibility_timeout <= longest_time_limit()

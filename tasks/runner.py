@@ -10,19 +10,17 @@ import contextlib
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from celery import Task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from tasks import resources
 from tasks.callbacks import JobTask
 from tasks.context import JobContext, kind_log
 from xtbatch import db, parameters, privileges, store
-from xtbatch.celeryapp import app
 from xtbatch.db import Row
 from xtbatch.errors import (
     DatabaseLost,
@@ -68,7 +66,7 @@ def job_kind(name: str) -> Callable[[KindFn], KindFn]:
             )
         KINDS[name] = fn
 
-        @app.task(
+        @shared_task(
             base=JobTask,
             name=policy.task_name,
             bind=True,
@@ -93,6 +91,7 @@ class Heartbeat(threading.Thread):
     def __init__(self, interval: float) -> None:
         super().__init__(name="job-heartbeat", daemon=True)
         self.interval = interval
+        self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.task_id: str | None = None
         self.cancelled = threading.Event()
@@ -107,8 +106,7 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         failing = False
-        while True:
-            time.sleep(self.interval)
+        while not self.stopping.wait(self.interval):
             with self.lock:
                 task_id, cancelled = self.task_id, self.cancelled
             if task_id is None:
@@ -137,16 +135,28 @@ class Heartbeat(threading.Thread):
 
 
 _heartbeat: Heartbeat | None = None
-_heartbeat_pid = 0
+
+
+def start_heartbeat(interval: float) -> None:
+    """Start this pool child's heartbeat thread (at worker_process_init, tasks/worker.py)."""
+    global _heartbeat
+    _heartbeat = Heartbeat(interval)
+    _heartbeat.start()
+
+
+def stop_heartbeat() -> None:
+    if _heartbeat is not None:
+        _heartbeat.stopping.set()
 
 
 def heartbeat() -> Heartbeat:
-    """This process's heartbeat thread, started on first use."""
-    global _heartbeat, _heartbeat_pid
-    if _heartbeat is None or _heartbeat_pid != os.getpid():
-        _heartbeat = Heartbeat(resources.settings().heartbeat_seconds)
-        _heartbeat.start()
-        _heartbeat_pid = os.getpid()
+    """This process's heartbeat thread.
+
+    Raises:
+        RuntimeError: called outside a pool child (its heartbeat starts with the child).
+    """
+    if _heartbeat is None:
+        raise RuntimeError("the job heartbeat starts in a worker's pool child")
     return _heartbeat
 
 

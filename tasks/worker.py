@@ -1,4 +1,13 @@
-"""The worker process's lifecycle: its heartbeat row and a clean goodbye."""
+"""The worker's lifecycle, on Celery's signals: each process's resources, the worker's
+heartbeat row and a clean goodbye.
+
+- ``worker_init`` (main process, before the pool forks): its resources, for the result
+  callbacks that run there when a pool child died;
+- ``worker_process_init`` / ``worker_process_shutdown`` (each pool child): its own database
+  sessions and job heartbeat;
+- ``worker_ready`` / ``worker_shutdown`` (main process): the worker's heartbeat row, the
+  second-SIGTERM handler and the timer clean-up.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +20,17 @@ from typing import Any
 
 from celery import platforms
 from celery.apps import worker as celery_worker
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import (
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
 
-from tasks import resources
+from tasks import resources, runner
 from xtbatch import db
+from xtbatch.celeryapp import XtbatchApp
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +125,32 @@ def second_sigterm_stops_at_once(worker: Any) -> None:
     platforms.signals["SIGTERM"] = first_sigterm
 
 
-@worker_ready.connect
+def connect(app: XtbatchApp) -> None:
+    """Run this worker's lifecycle with ``app``'s settings (call before the worker starts)."""
+    settings = app.settings
+    host = socket.gethostname()
+
+    def main_init(**_: Any) -> None:
+        resources.start(settings, f"{host}:{os.getpid()}")
+
+    def child_init(**_: Any) -> None:
+        resources.start(settings, f"{host}:{os.getppid()}")
+        runner.start_heartbeat(settings.heartbeat_seconds)
+
+    def child_shutdown(**_: Any) -> None:
+        runner.stop_heartbeat()
+        resources.stop()
+
+    # weak=False: the receivers are closures that nothing else keeps alive.
+    worker_init.connect(main_init, weak=False)
+    worker_process_init.connect(child_init, weak=False)
+    worker_process_shutdown.connect(child_shutdown, weak=False)
+    worker_ready.connect(_started, weak=False)
+    worker_shutdown.connect(_stopping, weak=False)
+
+
 def _started(sender: Any = None, **_: Any) -> None:
     global _heartbeat
-    resources.mark_main_process()
     controller = getattr(sender, "controller", None)
     if controller is not None:
         second_sigterm_stops_at_once(controller)
@@ -123,7 +161,6 @@ def _started(sender: Any = None, **_: Any) -> None:
     _heartbeat.start()
 
 
-@worker_shutdown.connect
 def _stopping(**_: Any) -> None:
     if _heartbeat is not None:
         _heartbeat.stop()

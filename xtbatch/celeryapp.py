@@ -63,20 +63,38 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def create_app(settings: Settings) -> Celery:
-    """A Celery app configured for one ERP database."""
-    app = Celery("xtbatch", include=["tasks.catalog"], set_as_current=False)
+class XtbatchApp(Celery):
+    """A Celery app that carries the settings it was built from.
+
+    The settings are an attribute, not part of ``app.conf``: a worker's ``conf`` reply
+    (Flower's worker page) shows all of app.conf, and the settings hold passwords. The
+    worker's pool children are forked from the process that built the app, so they have
+    the same settings without reading the environment again.
+    """
+
+    settings: Settings
+
+
+def create_app(settings: Settings) -> XtbatchApp:
+    """A Celery app configured for one ERP database; it registers no task.
+
+    The worker registers the job kinds and callbacks on it (tasks/catalog.py); the bridge
+    and beat only send by task name.
+    """
+    app = XtbatchApp("xtbatch", set_as_current=False)
     app.conf.update(celery_config(settings))
-    # Not in app.conf: a worker's `conf` reply (Flower's worker page) shows all of app.conf.
-    _SETTINGS[id(app)] = settings
+    app.settings = settings
     return app
 
 
-_SETTINGS: dict[int, Settings] = {}
+app: XtbatchApp  # for Celery's command line only: built on first use by __getattr__ below
 
 
-def app_settings(app: Celery) -> Settings:
-    return _SETTINGS[id(app)]
-
-
-app = create_app(settings_module.load())
+def __getattr__(name: str) -> XtbatchApp:
+    """``xtbatch.celeryapp:app`` for Celery's own command line (Flower, ``celery inspect``):
+    an app built from the environment on first use, never at import."""
+    global app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    app = create_app(settings_module.load())
+    return app

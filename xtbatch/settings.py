@@ -8,8 +8,10 @@ it by a test). A bad value fails at start with one error that lists every proble
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import os
+import re
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -143,6 +145,21 @@ VARIABLES: tuple[Variable, ...] = (
         default="INFO",
         help="Log level: DEBUG, INFO, WARNING or ERROR.",
     ),
+    Variable(
+        env="XTBATCH_MAINTENANCE_AT",
+        field="maintenance_at",
+        default="02:00",
+        help="Beat: local time (HH:MM, the beat host's TZ) of the nightly ServerMaintenance "
+        "job; 'off' disables it.",
+    ),
+    Variable(
+        env="XTBATCH_PURGE_AT",
+        field="purge_at",
+        default="01:30",
+        help="Beat: local time (HH:MM) of the nightly purge of completed jobs older than the "
+        "metric BatchManagerPurgeDays (default 30), old attempts and dead workers; 'off' "
+        "disables it.",
+    ),
 )
 
 
@@ -165,6 +182,8 @@ class Settings:
     report_dir: str
     log_format: str
     log_level: str
+    maintenance_at: dt.time | None  # None: off
+    purge_at: dt.time | None
 
     @property
     def queue_name(self) -> str:
@@ -186,7 +205,11 @@ class Settings:
 
     def as_strings(self) -> dict[str, str]:
         def text(value: Any) -> str:
-            return ("on" if value else "off") if isinstance(value, bool) else str(value)
+            if isinstance(value, bool):
+                return "on" if value else "off"
+            if isinstance(value, dt.time):
+                return f"{value:%H:%M}"
+            return "off" if value is None else str(value)
 
         return {f.name: text(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
@@ -236,6 +259,24 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return check
 
 
+_HHMM = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def parse_time_of_day(text: str) -> dt.time | None:
+    """``HH:MM`` (24 h) as a time, or None for 'off'.
+
+    Raises:
+        ValueError: neither.
+    """
+    value = text.strip().lower()
+    if value in ("off", "none", "never", ""):
+        return None
+    match = _HHMM.fullmatch(value)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError("must be a 24-hour time HH:MM (e.g. 02:00) or 'off'")
+    return dt.time(int(match[1]), int(match[2]))
+
+
 def _database(value: str) -> str:
     if not value:
         raise ValueError(
@@ -261,6 +302,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "task_events": lambda v: _choice("on", "off")(v) == "on",
     "log_format": _choice("auto", "text", "json"),
     "log_level": _choice("debug", "info", "warning", "error"),
+    "maintenance_at": parse_time_of_day,
+    "purge_at": parse_time_of_day,
 }
 
 

@@ -18,7 +18,6 @@ import pytest
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is needed to read compose.yaml")
 
-from beat.schedule import BEAT_VARIABLES  # noqa: E402
 from xtbatch.settings import VARIABLES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +111,7 @@ def test_every_xtbatch_command_compose_uses_exists(command: str) -> None:
 
 
 def test_every_xtbatch_variable_compose_and_the_env_example_use_exists() -> None:
-    known = {v.env for v in VARIABLES} | {v.env for v in BEAT_VARIABLES}
+    known = {v.env for v in VARIABLES}
     text = COMPOSE.read_text() + ENV_EXAMPLE.read_text()
     used = set(re.findall(r"\bXTBATCH_[A-Z0-9_]+\b", text))
     assert used, "compose.yaml sets no XTBATCH_* variable"

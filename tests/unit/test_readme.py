@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from beat.schedule import BEAT_VARIABLES
 from xtbatch.cli.main import build_parser
 from xtbatch.settings import VARIABLES
 
@@ -14,7 +13,7 @@ README = (Path(__file__).parents[2] / "README.md").read_text()
 
 def test_every_variable_is_in_the_readme_configuration_table() -> None:
     documented = set(re.findall(r"^\| `(XTBATCH_\w+)` \|", README, re.MULTILINE))
-    assert {v.env for v in (*VARIABLES, *BEAT_VARIABLES)} <= documented
+    assert {v.env for v in VARIABLES} <= documented
 
 
 def test_every_command_is_in_the_readme() -> None:

@@ -1,4 +1,4 @@
-"""Beat's plan: times from the environment, slots, catch-up, purge days; the in-process
+"""Beat's plan: times from its settings, slots, catch-up, purge days; the in-process
 scheduler (no services needed)."""
 
 from __future__ import annotations
@@ -12,34 +12,33 @@ from beat.schedule import (
     MAINTENANCE,
     Periodic,
     load_plan,
-    parse_time_of_day,
     purge_days,
 )
 from beat.service import InProcessScheduler
 from xtbatch.celeryapp import create_app
 from xtbatch.errors import ConfigurationError
-from xtbatch.settings import load
+from xtbatch.settings import load, parse_time_of_day
 
 NIGHT = Periodic(name=MAINTENANCE, at=dt.time(2, 0))
 
 
 def test_plan_defaults_to_purge_at_0130_and_maintenance_at_0200() -> None:
-    plan = load_plan({})
+    plan = load_plan(load({}))
     assert plan.purge is not None and plan.purge.at == dt.time(1, 30)
     assert plan.maintenance is not None and plan.maintenance.at == dt.time(2, 0)
 
 
 def test_plan_turns_an_action_off() -> None:
-    plan = load_plan({"XTBATCH_MAINTENANCE_AT": "off", "XTBATCH_PURGE_AT": "23:05"})
+    plan = load_plan(load({"maintenance_at": "off", "purge_at": "23:05"}))
     assert plan.maintenance is None
     assert [p.name for p in plan.actions] == ["PurgeHistory"]
 
 
 def test_plan_lists_every_invalid_time_in_one_error() -> None:
     with pytest.raises(ConfigurationError) as raised:
-        load_plan({"XTBATCH_MAINTENANCE_AT": "2am", "XTBATCH_PURGE_AT": "24:00"})
-    assert "XTBATCH_MAINTENANCE_AT='2am'" in raised.value.message
-    assert "XTBATCH_PURGE_AT='24:00'" in raised.value.message
+        load({"maintenance_at": "2am", "purge_at": "24:00"})
+    assert "XTBATCH_MAINTENANCE_AT=2am" in raised.value.message
+    assert "XTBATCH_PURGE_AT=24:00" in raised.value.message
 
 
 @pytest.mark.parametrize("text", ["7:5", "07:60", "-1:00", "12:00:00", "noon"])

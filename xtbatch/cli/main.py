@@ -69,15 +69,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return settings_module.load(overrides, flags={dest: flag for flag, dest, _ in COMMON})
 
 
-def export(settings: Settings) -> None:
-    """Put the effective settings in the environment, for child processes (worker, beat)."""
-    import os
-
-    values = settings.as_strings()
-    for var in settings_module.VARIABLES:
-        os.environ[var.env] = values[var.field]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -3,7 +3,8 @@
 A dedicated connection LISTENs to the channels xtbatch's triggers notify (a job inserted,
 rescheduled or deleted; an attempt ended). Each wake-up drains every pending notification,
 re-runs the query once and redraws. SIGINT and SIGTERM end the watch cleanly (exit 0): the
-signal handlers only set a flag and wake the wait through the signal wake-up fd.
+signal handlers (xtbatch.signals.on_stop) only set a flag and wake the wait through the
+signal wake-up fd.
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ import datetime as dt
 import logging
 import os
 import selectors
-import signal
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -26,6 +24,7 @@ from xtbatch import db
 from xtbatch.cli.console.session import open_connection, translated
 from xtbatch.cli.console.table import emit, to_json
 from xtbatch.settings import Settings
+from xtbatch.signals import StopRequest, on_stop
 
 log = logging.getLogger(__name__)
 
@@ -36,34 +35,6 @@ COALESCE_SECONDS = 0.05
 
 Fetch = Callable[[], list[dict[str, Any]]]
 Render = Callable[[Sequence[dict[str, Any]], str], RenderableType]
-
-
-class _Stop:
-    """Set by SIGINT/SIGTERM; the wake-up fd interrupts the wait."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.requested = True
-
-
-@contextmanager
-def _signals(stop: _Stop) -> Iterator[int]:
-    """Route SIGINT and SIGTERM to ``stop``; yield the fd that becomes readable on one."""
-    read_fd, write_fd = os.pipe()
-    os.set_blocking(read_fd, False)
-    os.set_blocking(write_fd, False)
-    old_fd = signal.set_wakeup_fd(write_fd)
-    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield read_fd
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-        signal.set_wakeup_fd(old_fd)
-        os.close(read_fd)
-        os.close(write_fd)
 
 
 def _drain(fd: int) -> None:
@@ -96,28 +67,27 @@ def watch(
         ConfigurationError: the database URL cannot be parsed.
         DatabaseUnavailable: the database cannot be reached or the connection was lost.
     """
-    stop = _Stop()
     listen = open_connection(settings, "cli-watch")
-    with listen, translated(settings), _signals(stop) as wake_fd:
+    with listen, translated(settings), on_stop(wake_fd=True) as stop:
         db.execute(listen, "console_listen")
         show = _Printer(console, render, json_lines)
         try:
             show(fetch(), "watching for changes (Ctrl-C to stop)")
-            _loop(listen, show, fetch, stop, wake_fd)
+            _loop(listen, show, fetch, stop)
         finally:
             show.close()
     return 0
 
 
 def _loop(
-    listen: psycopg.Connection[db.Row], show: _Printer, fetch: Fetch, stop: _Stop, wake_fd: int
+    listen: psycopg.Connection[db.Row], show: _Printer, fetch: Fetch, stop: StopRequest
 ) -> None:
     with selectors.DefaultSelector() as selector:
         selector.register(listen.fileno(), selectors.EVENT_READ)
-        selector.register(wake_fd, selectors.EVENT_READ)
+        selector.register(stop.wake_fd, selectors.EVENT_READ)
         while not stop.requested:
             selector.select()
-            _drain(wake_fd)
+            _drain(stop.wake_fd)
             if stop.requested:
                 break
             notifies = list(listen.notifies(timeout=0))
