@@ -9,6 +9,4 @@ from tasks.runner import job_kind
 
 @job_kind("UpdateOUTLevel")
 def update_out_level(ctx: JobContext) -> str | None:
-    return update_levels(
-        ctx, function="updateOUTLevel", block="update_out_level_run", what="order up to levels"
-    )
+    return update_levels(ctx, function="updateOUTLevel", what="order up to levels")

@@ -9,6 +9,4 @@ from tasks.runner import job_kind
 
 @job_kind("UpdateReorderLevel")
 def update_reorder_level(ctx: JobContext) -> str | None:
-    return update_levels(
-        ctx, function="updateReorderLevel", block="update_reorder_level_run", what="reorder levels"
-    )
+    return update_levels(ctx, function="updateReorderLevel", what="reorder levels")

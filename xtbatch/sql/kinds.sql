@@ -34,31 +34,10 @@ SELECT n.nspname AS schema_name,
    AND n.nspname NOT LIKE 'pg\_temp\_%%'
  ORDER BY n.nspname, c.relname;
 
--- name: update_reorder_level_run
--- updateReorderLevel() on every selected item site, as the Update Reorder Levels screen runs it.
+-- name: update_levels_run
+-- {function}() (an identifier: updateReorderLevel or updateOUTLevel) on every selected item site.
 SELECT itemsite_id,
-       updateReorderLevel(
-         itemsite_id,
-         CASE WHEN %(leadtimepad)s::integer IS NOT NULL
-              THEN itemsite_leadtime + %(leadtimepad)s::integer
-              ELSE %(fixedlookahead)s::integer END,
-         %(periods)s::integer[]) AS result
-  FROM itemsite
-  JOIN plancode ON itemsite_plancode_id = plancode_id
-  JOIN item ON itemsite_item_id = item_id
-  JOIN classcode ON item_classcode_id = classcode_id
- WHERE (%(warehous_id)s::integer IS NULL OR itemsite_warehous_id = %(warehous_id)s::integer)
-   AND (%(plancode_id)s::integer IS NULL OR plancode_id = %(plancode_id)s::integer)
-   AND (%(plancode_pattern)s::text IS NULL OR plancode_code ~ %(plancode_pattern)s::text)
-   AND (%(item_id)s::integer IS NULL OR item_id = %(item_id)s::integer)
-   AND (%(classcode_id)s::integer IS NULL OR classcode_id = %(classcode_id)s::integer)
-   AND (%(classcode_pattern)s::text IS NULL OR classcode_code ~ %(classcode_pattern)s::text)
- ORDER BY itemsite_id;
-
--- name: update_out_level_run
--- updateOUTLevel() on every selected item site, as the Update Order Up To Levels screen runs it.
-SELECT itemsite_id,
-       updateOUTLevel(
+       {function}(
          itemsite_id,
          CASE WHEN %(leadtimepad)s::integer IS NOT NULL
               THEN itemsite_leadtime + %(leadtimepad)s::integer
