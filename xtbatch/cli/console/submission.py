@@ -7,7 +7,6 @@ that does not fit its type is refused at the prompt instead of failing the job l
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 
 from xtbatch import kinds, parameters, params
 from xtbatch.errors import ConfigurationError, XtbatchError
@@ -16,15 +15,7 @@ from xtbatch.jobs import RawParam
 PARAM_FORMAT = "NAME=VALUE[:TYPE] (TYPE as the desktop client names it: int, bool, QDate, …)"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Param:
-    order: int
-    name: str
-    value: str
-    type: str | None
-
-
-def parse_param(text: str, order: int) -> Param:
+def parse_param(text: str, order: int) -> RawParam:
     """One ``--param``: NAME=VALUE, NAME=VALUE:TYPE, or NAME alone for a flag.
 
     The suffix after the last ':' is a type only when it is a type xtbatch knows, so a value
@@ -42,9 +33,9 @@ def parse_param(text: str, order: int) -> Param:
         candidate, _, maybe_type = rest.rpartition(":")
         if maybe_type.strip().lower() in params.DECODERS:
             value, type_ = candidate, maybe_type.strip()
-    param = Param(order=order, name=name, value=value if sep else "", type=type_)
+    param = RawParam(order=order, name=name, value=value if sep else "", type=type_)
     try:
-        params.decode(RawParam(order=order, name=name, value=param.value, type=type_))
+        params.decode(param)
     except XtbatchError as exc:
         raise ConfigurationError(f"--param '{text}': {exc.message.splitlines()[0]}") from exc
     return param
@@ -67,7 +58,7 @@ def check_kind(kind: str) -> None:
     )
 
 
-def check_params(kind: str, given: list[Param]) -> None:
+def check_params(kind: str, given: list[RawParam]) -> None:
     """Refuse parameters the worker would refuse: the kind's declared parameters
     (:mod:`xtbatch.parameters`) decoded and checked as the worker will.
 
@@ -77,9 +68,8 @@ def check_params(kind: str, given: list[Param]) -> None:
     policy = kinds.POLICIES.get(kind)
     if policy is None:  # an unknown kind submitted with --force: nothing declared
         return
-    raw = [RawParam(order=p.order, name=p.name, value=p.value, type=p.type) for p in given]
     try:
-        parameters.decoded(policy.params, raw)
+        parameters.decoded(policy.params, given)
     except XtbatchError as exc:
         first = exc.message.splitlines()[0]
         missing = [p for p in policy.params if p.required and p.name not in {g.name for g in given}]
