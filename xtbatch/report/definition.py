@@ -17,18 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from xtbatch.report.elements import (
-    Align,
-    Barcode,
     Box,
     DataRef,
     Element,
-    Field,
-    Font,
     Image,
-    Label,
-    Line,
-    Rect,
-    TextArea,
     Watermark,
     number,
     parse_element,
@@ -52,33 +44,6 @@ PAGE_SIZES: Mapping[str, tuple[float, float]] = {
 }  # fmt: skip
 
 PAGE_VARIANTS = ("firstpage", "odd", "even", "lastpage")
-
-__all__ = [
-    "PAGE_SIZES",
-    "PAGE_VARIANTS",
-    "Align",
-    "Barcode",
-    "Box",
-    "DataRef",
-    "DetailSection",
-    "Element",
-    "Field",
-    "Font",
-    "Group",
-    "Image",
-    "Label",
-    "Line",
-    "Page",
-    "Parameter",
-    "QuerySource",
-    "Rect",
-    "ReportDefinition",
-    "Section",
-    "TextArea",
-    "Watermark",
-    "parse_definition",
-    "parse_section",
-]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,19 +17,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from xtbatch.report.data import QueryResult, ReportData
-from xtbatch.report.definition import (
+from xtbatch.report.definition import DetailSection, ReportDefinition, Section
+from xtbatch.report.elements import (
     Barcode,
     Box,
     DataRef,
-    DetailSection,
     Element,
     Field,
     Font,
     Image,
     Label,
     Line,
-    ReportDefinition,
-    Section,
     TextArea,
 )
 from xtbatch.report.fonts import font_name, text_area_lines

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from xtbatch.report.data import QueryResult
-from xtbatch.report.definition import DataRef
+from xtbatch.report.elements import DataRef
 from xtbatch.report.formatting import to_number
 
 

@@ -8,7 +8,8 @@ import logging
 from dataclasses import dataclass, field
 
 from xtbatch.report.data import CONTEXT_QUERY, QueryResult, ReportData
-from xtbatch.report.definition import DataRef, Field, ReportDefinition
+from xtbatch.report.definition import ReportDefinition
+from xtbatch.report.elements import DataRef, Field
 from xtbatch.report.formatting import BUILTINS, format_value, to_number
 from xtbatch.report.shapes import BuiltinNumber, PageCount
 from xtbatch.report.totals import Totals

@@ -7,17 +7,8 @@ import logging
 import pytest
 
 from tests.unit.report.report_helpers import band_report, detail_section, field, label
-from xtbatch.report.definition import (
-    Barcode,
-    Box,
-    Field,
-    Image,
-    Label,
-    Line,
-    ReportDefinition,
-    TextArea,
-    parse_definition,
-)
+from xtbatch.report.definition import ReportDefinition, parse_definition
+from xtbatch.report.elements import Barcode, Box, Field, Image, Label, Line, TextArea
 from xtbatch.report.errors import ReportDefinitionInvalid
 
 
