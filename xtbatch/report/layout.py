@@ -18,31 +18,10 @@ from dataclasses import dataclass, field
 
 from xtbatch.report.data import QueryResult, ReportData
 from xtbatch.report.definition import DetailSection, ReportDefinition, Section
-from xtbatch.report.elements import (
-    Barcode,
-    Box,
-    DataRef,
-    Element,
-    Field,
-    Font,
-    Image,
-    Label,
-    Line,
-    TextArea,
-)
-from xtbatch.report.fonts import font_name, text_area_lines
+from xtbatch.report.elements import Element, TextArea
 from xtbatch.report.formatting import format_value, to_text
-from xtbatch.report.shapes import (
-    BarcodeShape,
-    BoxShape,
-    Document,
-    ImageShape,
-    LineShape,
-    PageCount,
-    Shape,
-    TextBox,
-    WatermarkShape,
-)
+from xtbatch.report.placement import Placer
+from xtbatch.report.shapes import Document, PageCount, Shape, TextBox
 from xtbatch.report.totals import Totals
 from xtbatch.report.values import Values
 
@@ -98,6 +77,7 @@ class _Engine:
     page_top: float = 0.0  # where the page's content starts, below its head
     totals: Totals = field(init=False)
     values: Values = field(init=False)
+    placer: Placer = field(init=False)
     # Where subtotals start: "page" in page feet, a group index in group bands; "head" marks
     # page heads, which count like the detail band.
     context: str | int | None = None
@@ -105,6 +85,7 @@ class _Engine:
     def __post_init__(self) -> None:
         self.totals = Totals(self.data.results)
         self.values = Values(definition=self.definition, data=self.data, totals=self.totals)
+        self.placer = Placer(values=self.values, strict_fonts=self.strict_fonts)
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -141,27 +122,12 @@ class _Engine:
         self.page_top = self.y
 
     def place_watermark(self) -> None:
-        """OpenRPT's renderWatermark: the page's watermark text, behind everything else."""
+        """The page's watermark, behind everything else on it."""
         mark = self.definition.watermark
-        if mark is None:
-            return
-        text = mark.text if mark.data is None else to_text(self.value(mark.data))
-        if not text:
-            return
-        page = self.definition.page
-        self.pages[-1].append(
-            WatermarkShape(
-                x=page.margin_left,
-                y=page.margin_top,
-                width=page.width - page.margin_left - page.margin_right,
-                height=page.height - page.margin_top - page.margin_bottom,
-                text=text,
-                # OpenRPT's default watermark font is Arial, sized to fit.
-                font=font_name(mark.font or Font(face="Arial"), strict=self.strict_fonts),
-                size=mark.font.size if mark.font is not None else None,
-                opacity=mark.opacity,
-            )
-        )
+        if mark is not None:
+            shape = self.placer.watermark(self.definition.page, mark, page_number=self.page_number)
+            if shape is not None:
+                self.pages[-1].append(shape)
 
     def finish_page(self, *, last: bool) -> None:
         footer = self.page_band(self.definition.pgfoot, last=last, header=False)
@@ -334,7 +300,7 @@ class _Engine:
         lines = self.text_lines(text)
         if not lines:
             return top + text.rect.y + text.bottompad
-        name = font_name(text.font, strict=self.strict_fonts)
+        name = self.placer.font(text.font)
         left, rect = self.definition.page.margin_left, text.rect
         # Page heads and feet never break pages: a head that did would start pages forever.
         in_footer = self.context in ("page", "head")
@@ -364,62 +330,15 @@ class _Engine:
         return y + text.bottompad
 
     def text_lines(self, text: TextArea) -> list[str]:
-        value = to_text(self.value(text.data))
-        if not value:
-            return []
-        name = font_name(text.font, strict=self.strict_fonts)
-        return text_area_lines(value, name, text.font.size, text.rect.width)
+        return self.placer.text_lines(text, page_number=self.page_number)
 
     def place(self, element: Element, top: float) -> None:
-        shape = self.shape(element, self.definition.page.margin_left, top)
+        left = self.definition.page.margin_left
+        shape = self.placer.shape(
+            element, left=left, top=top, page_number=self.page_number, context=self.context
+        )
         if shape is not None:
             self.pages[-1].append(shape)
-
-    def shape(self, element: Element, left: float, top: float) -> Shape | None:
-        """The shape of a band element other than a text area, at the band's ``top``."""
-        if isinstance(element, Line):
-            return LineShape(
-                x1=left + element.x1,
-                y1=top + element.y1,
-                x2=left + element.x2,
-                y2=top + element.y2,
-                weight=element.weight,
-            )
-        r = element.rect
-        x, y, width, height = left + r.x, top + r.y, r.width, r.height
-        if isinstance(element, Label | Field):
-            if isinstance(element, Label):
-                text, deferred = element.text, None
-            else:
-                text, deferred = self.values.field_text(
-                    element, page_number=self.page_number, context=self.context
-                )
-            return TextBox(
-                x=x, y=y, width=width, height=height, text=text, size=element.font.size,
-                font=font_name(element.font, strict=self.strict_fonts), align=element.align,
-                deferred=deferred,
-            )  # fmt: skip
-        if isinstance(element, Box):
-            return BoxShape(x=x, y=y, width=width, height=height, weight=element.weight)
-        if isinstance(element, Image):
-            source = element.inline
-            if source is None and element.data is not None:
-                source = to_text(self.value(element.data))
-            return ImageShape(
-                x=x, y=y, width=width, height=height, source=source, mode=element.mode
-            ) if source else None  # fmt: skip
-        if isinstance(element, Barcode):
-            return BarcodeShape(
-                x=x, y=y, width=width, height=height, value=to_text(self.value(element.data)),
-                format=element.format, align=element.align,
-                narrow_bar_width=element.narrow_bar_width,
-            )  # fmt: skip
-        return None
-
-    # -- values -------------------------------------------------------------------------------
-
-    def value(self, ref: DataRef) -> object:
-        return self.values.value(ref, page_number=self.page_number)
 
 
 __all__ = ["Document", "Shape", "layout"]
