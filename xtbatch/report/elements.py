@@ -28,6 +28,9 @@ class Font:
 
 @dataclass(frozen=True, kw_only=True)
 class Rect:
+    """A rectangle in 1/100 inch: an element's, from its band's corner, or a shape's, from its
+    page's (:mod:`xtbatch.report.shapes`)."""
+
     x: float
     y: float
     width: float
@@ -50,21 +53,24 @@ class DataRef:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Label:
+class TextElement:
+    """What a label, a field and a text area share: the rect, font and alignment of text."""
+
     rect: Rect
-    text: str
     font: Font = Font()
     align: Align = Align()
 
 
 @dataclass(frozen=True, kw_only=True)
-class Field:
+class Label(TextElement):
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field(TextElement):
     """One value; ``format`` is printf-like, or a builtin name (money, qty…) when builtin."""
 
-    rect: Rect
     data: DataRef
-    font: Font = Font()
-    align: Align = Align()
     format: str = ""
     builtin_format: bool = False
     track_total: bool = False
@@ -72,13 +78,10 @@ class Field:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TextArea:
+class TextArea(TextElement):
     """Multi-line text: each wrapped line takes the rect's height and the section grows."""
 
-    rect: Rect
     data: DataRef
-    font: Font = Font()
-    align: Align = Align()
     bottompad: float = 0.0
 
 

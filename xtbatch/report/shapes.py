@@ -1,13 +1,14 @@
 """What a laid-out page holds: text boxes, lines, boxes, images and barcodes.
 
-Positions and sizes are in 1/100 inch from the page's top-left corner.
+Positions and sizes are in 1/100 inch from the page's top-left corner. Every shape but a line
+is drawn in a rectangle (:class:`~xtbatch.report.elements.Rect`), as its element was.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xtbatch.report.elements import Align
+from xtbatch.report.elements import Align, Rect
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,13 +27,9 @@ class BuiltinNumber:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TextBox:
+class TextBox(Rect):
     """Text drawn in its rectangle and clipped to it, as OpenRPT draws text."""
 
-    x: float
-    y: float
-    width: float
-    height: float
     text: str
     font: str
     size: float
@@ -51,30 +48,18 @@ class LineShape:
 
 
 @dataclass(frozen=True, kw_only=True)
-class BoxShape:
-    x: float
-    y: float
-    width: float
-    height: float
+class BoxShape(Rect):
     weight: float
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImageShape:
-    x: float
-    y: float
-    width: float
-    height: float
+class ImageShape(Rect):
     source: str
     mode: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class BarcodeShape:
-    x: float
-    y: float
-    width: float
-    height: float
+class BarcodeShape(Rect):
     value: str
     format: str
     align: str
@@ -82,16 +67,12 @@ class BarcodeShape:
 
 
 @dataclass(frozen=True, kw_only=True)
-class WatermarkShape:
+class WatermarkShape(Rect):
     """Text along the diagonal of the area inside the margins, grey by ``opacity`` (0-255).
 
     ``size`` None: the largest standard size that fits; else at most that size.
     """
 
-    x: float
-    y: float
-    width: float
-    height: float
     text: str
     font: str
     size: float | None
