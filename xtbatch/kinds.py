@@ -60,6 +60,15 @@ _LEVELS = (
 )
 _COSTS = (*SELECTORS, *COST_FLAGS)
 _RECURRING = (Param(name="type", type=ParamType.TEXT, meaning="the kind's recurring type"),)
+# The Create Recurring Items kinds: the type each passes to createRecurringItems (the one the
+# client submits in its "type" parameter) and what it creates.
+RECURRING: dict[str, tuple[str, str]] = {
+    "CreateRecurringInvoices": ("I", "invoices"),
+    "CreateRecurringVouchers": ("V", "vouchers"),
+    "CreateRecurringIncidents": ("INCDT", "incidents"),
+    "CreateRecurringProjects": ("J", "projects"),
+    "CreateRecurringTodos": ("TODO", "to-do items"),
+}
 
 _MINUTE = 60
 _HOUR = 3600
@@ -155,40 +164,15 @@ POLICIES: dict[str, KindPolicy] = {
                 ),
             ),
         ),
-        KindPolicy(
-            name="CreateRecurringInvoices",
-            time_limit=_HOUR,
-            safe_to_repeat=True,
-            needs="EXECUTE on createRecurringItems",
-            params=_RECURRING,
-        ),
-        KindPolicy(
-            name="CreateRecurringVouchers",
-            time_limit=_HOUR,
-            safe_to_repeat=True,
-            needs="EXECUTE on createRecurringItems",
-            params=_RECURRING,
-        ),
-        KindPolicy(
-            name="CreateRecurringIncidents",
-            time_limit=_HOUR,
-            safe_to_repeat=True,
-            needs="EXECUTE on createRecurringItems",
-            params=_RECURRING,
-        ),
-        KindPolicy(
-            name="CreateRecurringProjects",
-            time_limit=_HOUR,
-            safe_to_repeat=True,
-            needs="EXECUTE on createRecurringItems",
-            params=_RECURRING,
-        ),
-        KindPolicy(
-            name="CreateRecurringTodos",
-            time_limit=_HOUR,
-            safe_to_repeat=True,
-            needs="EXECUTE on createRecurringItems",
-            params=_RECURRING,
+        *(
+            KindPolicy(
+                name=name,
+                time_limit=_HOUR,
+                safe_to_repeat=True,
+                needs="EXECUTE on createRecurringItems",
+                params=_RECURRING,
+            )
+            for name in RECURRING
         ),
         KindPolicy(
             name="AllocateReservations",

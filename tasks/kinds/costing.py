@@ -3,13 +3,17 @@ client submits and the selection by item, by class code or of every item."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from psycopg import sql
 
 from tasks.context import JobContext
 from tasks.kinds.prerequisites import Needed, require_functions
 from tasks.kinds.selectors import Selection
 from xtbatch import db
+from xtbatch import sql as named_sql
 from xtbatch.errors import ParameterInvalid
 from xtbatch.params import Params
 
@@ -94,6 +98,13 @@ def scope(chosen: Selection) -> str:
     return "all"
 
 
+def statement(blocks: Mapping[str, str], chosen_scope: str) -> sql.Composed:
+    """The statement of a cost job's scope; a class code's selects its items with the
+    ``class_code_items`` block."""
+    items = sql.SQL(named_sql.query("class_code_items"))
+    return sql.SQL(named_sql.query(blocks[chosen_scope])).format(items=items)
+
+
 def update_costs(ctx: JobContext, *, actual: bool) -> str:
     """doUpdateCosts() as Update Actual/Standard Costs by Item or by Class Code call it."""
     which = "actual" if actual else "standard"
@@ -103,7 +114,7 @@ def update_costs(ctx: JobContext, *, actual: bool) -> str:
     require_functions(ctx, UPDATE_ALL if chosen_scope == "all" else UPDATE_ONE)
     args: dict[str, Any] = {**asdict(flags), **chosen.as_sql_params(), "actual": actual}
     with ctx.conn.transaction():
-        row = db.fetch_one(ctx.conn, UPDATE_BLOCKS[chosen_scope], args)
+        row = ctx.conn.execute(statement(UPDATE_BLOCKS, chosen_scope), args).fetchone()
     items = int(row["items"]) if row else 0
     ctx.log.info(
         "updated %s costs of %d item(s) (%s; %s)",
@@ -124,7 +135,7 @@ def post_costs(ctx: JobContext) -> str:
     require_functions(ctx, POST_ALL if chosen_scope == "all" else POST_ONE)
     args: dict[str, Any] = {**asdict(flags), **chosen.as_sql_params()}
     with ctx.conn.transaction():
-        row = db.fetch_one(ctx.conn, POST_BLOCKS[chosen_scope], args)
+        row = ctx.conn.execute(statement(POST_BLOCKS, chosen_scope), args).fetchone()
     items = int(row["items"]) if row else 0
     posted = row.get("posted") if row else None
     ctx.log.info(

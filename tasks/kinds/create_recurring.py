@@ -8,19 +8,14 @@ from tasks.kinds.prerequisites import Needed, require_functions
 from tasks.runner import job_kind
 from xtbatch import db
 from xtbatch.errors import JobFailed, ParameterInvalid
-
-# Each kind and the type the client submits with it (and passes to createRecurringItems).
-TYPES = {
-    "CreateRecurringInvoices": ("I", "invoices"),
-    "CreateRecurringVouchers": ("V", "vouchers"),
-    "CreateRecurringIncidents": ("INCDT", "incidents"),
-    "CreateRecurringProjects": ("J", "projects"),
-    "CreateRecurringTodos": ("TODO", "to-do items"),
-}
+from xtbatch.kinds import RECURRING
 
 
-def create_recurring(ctx: JobContext, kind: str) -> str:
-    code, noun = TYPES[kind]
+def create_recurring(ctx: JobContext) -> str | None:
+    """The one function of every Create Recurring Items kind: the job's kind (its action, by
+    which the bridge chose this task) says which type it creates."""
+    kind = ctx.job.action
+    code, noun = RECURRING[kind]
     submitted = ctx.params.typed("type", str, f"'{code}' for {kind}")
     if submitted is not None and submitted.strip().upper() != code:
         raise ParameterInvalid(
@@ -40,26 +35,5 @@ def create_recurring(ctx: JobContext, kind: str) -> str:
     return f"{result} recurring {noun} created"
 
 
-@job_kind("CreateRecurringInvoices")
-def create_recurring_invoices(ctx: JobContext) -> str | None:
-    return create_recurring(ctx, "CreateRecurringInvoices")
-
-
-@job_kind("CreateRecurringVouchers")
-def create_recurring_vouchers(ctx: JobContext) -> str | None:
-    return create_recurring(ctx, "CreateRecurringVouchers")
-
-
-@job_kind("CreateRecurringIncidents")
-def create_recurring_incidents(ctx: JobContext) -> str | None:
-    return create_recurring(ctx, "CreateRecurringIncidents")
-
-
-@job_kind("CreateRecurringProjects")
-def create_recurring_projects(ctx: JobContext) -> str | None:
-    return create_recurring(ctx, "CreateRecurringProjects")
-
-
-@job_kind("CreateRecurringTodos")
-def create_recurring_todos(ctx: JobContext) -> str | None:
-    return create_recurring(ctx, "CreateRecurringTodos")
+for _kind in RECURRING:
+    job_kind(_kind)(create_recurring)

@@ -35,7 +35,7 @@ SELECT n.nspname AS schema_name,
  ORDER BY n.nspname, c.relname;
 
 -- name: update_levels_run
--- {function}() (an identifier: updateReorderLevel or updateOUTLevel) on every selected item site.
+-- updateReorderLevel() or updateOUTLevel() (function: an identifier) on every selected item site.
 SELECT itemsite_id,
        {function}(
          itemsite_id,
@@ -64,18 +64,23 @@ SELECT doUpdateCosts(%(item_id)s::integer, true, %(lower_material)s::boolean,
          %(actual)s::boolean) AS result,
        1 AS items;
 
+-- name: class_code_items
+-- The items of the selected class codes, which the class-code statements of cost jobs select.
+SELECT item_id
+  FROM item
+  JOIN classcode ON item_classcode_id = classcode_id
+ WHERE (%(classcode_id)s::integer IS NULL OR item_classcode_id = %(classcode_id)s::integer)
+   AND (%(classcode_pattern)s::text IS NULL OR classcode_code ~ %(classcode_pattern)s::text)
+
 -- name: update_costs_class_code
--- doUpdateCosts() for every item of the selected class codes (by Class Code screen).
+-- doUpdateCosts() for every item of the selected class codes (items: class_code_items).
 SELECT count(*) AS items
   FROM (SELECT doUpdateCosts(item_id, true, %(lower_material)s::boolean,
                  %(direct_labor)s::boolean, %(lower_direct_labor)s::boolean,
                  %(overhead)s::boolean, %(lower_overhead)s::boolean,
                  %(machine_overhead)s::boolean, %(lower_machine_overhead)s::boolean,
                  %(lower_user)s::boolean, %(roll_up)s::boolean, %(actual)s::boolean)
-          FROM item
-          JOIN classcode ON item_classcode_id = classcode_id
-         WHERE (%(classcode_id)s::integer IS NULL OR item_classcode_id = %(classcode_id)s::integer)
-           AND (%(classcode_pattern)s::text IS NULL OR classcode_code ~ %(classcode_pattern)s::text)
+          FROM ({items}) AS selected
        ) AS updated;
 
 -- name: update_costs_all
@@ -96,7 +101,7 @@ SELECT doPostCosts(%(item_id)s::integer, true, %(material)s::boolean,
        1 AS items;
 
 -- name: post_costs_class_code
--- doPostCosts() for every item of the selected class codes (by Class Code screen).
+-- doPostCosts() for every item of the selected class codes (items: class_code_items).
 SELECT count(*) AS items, COALESCE(sum(posted), 0)::integer AS posted
   FROM (SELECT doPostCosts(item_id, true, %(material)s::boolean,
                  %(lower_material)s::boolean, %(direct_labor)s::boolean,
@@ -104,10 +109,7 @@ SELECT count(*) AS items, COALESCE(sum(posted), 0)::integer AS posted
                  %(lower_overhead)s::boolean, %(machine_overhead)s::boolean,
                  %(lower_machine_overhead)s::boolean, %(user)s::boolean,
                  %(lower_user)s::boolean, %(roll_up)s::boolean) AS posted
-          FROM item
-          JOIN classcode ON item_classcode_id = classcode_id
-         WHERE (%(classcode_id)s::integer IS NULL OR item_classcode_id = %(classcode_id)s::integer)
-           AND (%(classcode_pattern)s::text IS NULL OR classcode_code ~ %(classcode_pattern)s::text)
+          FROM ({items}) AS selected
        ) AS done;
 
 -- name: post_costs_all

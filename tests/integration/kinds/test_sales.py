@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tasks.kinds.allocate_reservations import allocate_reservations
-from tasks.kinds.create_recurring import create_recurring_todos, create_recurring_vouchers
+from tasks.kinds.create_recurring import create_recurring
 from tasks.kinds.update_late_cust_credit_status import update_late_cust_credit_status
 from tests.integration.kinds.conftest import Conn, MakeContext
 from xtbatch.errors import FunctionMissing, ParameterInvalid, PrivilegeMissing
@@ -129,7 +129,7 @@ def test_create_recurring_todos_creates_the_next_instance(
     )
     run = make_ctx("CreateRecurringTodos", [("type", "TODO", "QString")])
 
-    assert create_recurring_todos(run.ctx) == "1 recurring to-do items created"
+    assert create_recurring(run.ctx) == "1 recurring to-do items created"
 
     rows = conn.execute(
         "SELECT todoitem_due_date - current_date AS days FROM todoitem ORDER BY todoitem_id"
@@ -140,4 +140,4 @@ def test_create_recurring_todos_creates_the_next_instance(
 def test_create_recurring_refuses_a_type_of_another_kind(conn: Conn, make_ctx: MakeContext) -> None:
     run = make_ctx("CreateRecurringVouchers", [("type", "TODO", "QString")])
     with pytest.raises(ParameterInvalid, match="CreateRecurringVouchers expects 'V', got 'TODO'"):
-        create_recurring_vouchers(run.ctx)
+        create_recurring(run.ctx)
