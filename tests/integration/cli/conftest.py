@@ -54,16 +54,10 @@ def command(*args: str) -> list[str]:
 def run_command(
     argv: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = RUN_TIMEOUT
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` in the checkout to the end; stdout and stderr captured as text."""
+    """Run ``argv`` in the checkout to the end (a non-zero exit raises nothing); stdout and
+    stderr captured as text."""
     return subprocess.run(
-        argv,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=timeout,
-        check=False,
+        argv, input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout
     )
 
 
