@@ -199,17 +199,17 @@ class Stack:
         return proc
 
     def worker(self) -> Proc:
-        proc = self.start("worker")
-        wait_for(lambda: "ready." in proc.log() or not proc.alive(), 90, "the worker to be ready")
-        if not proc.alive():
-            raise RuntimeError(f"worker exited:\n{proc.log()[-3000:]}")
-        return proc
+        return self.start_until("worker", "ready.", 90, "the worker to be ready")
 
     def bridge(self) -> Proc:
-        proc = self.start("bridge")
-        wait_for(lambda: "leading" in proc.log() or not proc.alive(), 60, "the bridge to lead")
+        return self.start_until("bridge", "leading", 60, "the bridge to lead")
+
+    def start_until(self, command: str, marker: str, timeout: float, what: str) -> Proc:
+        """Start ``command`` and wait until its log says ``marker``; its exit is an error."""
+        proc = self.start(command)
+        wait_for(lambda: marker in proc.log() or not proc.alive(), timeout, what)
         if not proc.alive():
-            raise RuntimeError(f"bridge exited:\n{proc.log()[-3000:]}")
+            raise RuntimeError(f"{command} exited:\n{proc.log()[-3000:]}")
         return proc
 
     def stop_all(self) -> None:

@@ -34,6 +34,10 @@ PG_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("XTBATCH_TEST_BROKER_URL", "redis://127.0.0.1:6379/1")
 RABBIT_URL = os.environ.get("XTBATCH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+# xTuple's report and metasql tables, for the tests that render reports.
+XTUPLE_REPORTS = Path(__file__).parent / "fixtures" / "xtuple_reports.sql"
+# xTuple Connect's schema and batch tables, for the tests of an install over Connect.
+CONNECT_TABLES = Path(__file__).parent / "fixtures" / "xtuple_connect_tables.sql"
 
 
 def _pg_reachable(url: str) -> bool:

@@ -325,3 +325,45 @@ def metric(text: str, name: str, labels: str = "") -> float | None:
     """One sample of a Prometheus text page, e.g. ``metric(t, "x_total", '{kind="Ping"}')``."""
     match = re.search(rf"^{re.escape(name + labels)} (\S+)$", text, re.MULTILINE)
     return float(match.group(1)) if match else None
+
+
+def running_attempt(db: Db, batch_id: int) -> dict[str, Any] | None:
+    """The attempt of ``batch_id`` running now, if any."""
+    rows = [a for a in db.attempts(batch_id) if a["state"] == "running"]
+    return rows[0] if rows else None
+
+
+def start_ping(
+    db: Db, stack: Stack, seconds: int, timeout: float = 20, **worker: Any
+) -> tuple[int, Proc]:
+    """Submit a Ping of ``seconds``, start a worker (``worker``: its options) and a bridge, and
+    wait until the job runs. Returns the job's id and the worker."""
+    batch_id = db.submit("Ping", params=[("seconds", str(seconds), "int")])
+    proc = stack.worker(**worker)
+    stack.bridge()
+    wait_for(lambda: running_attempt(db, batch_id), timeout, "the job to start", proc.log)
+    return batch_id, proc
+
+
+def sigkill_mid_job(
+    db: Db, stack: Stack, seconds: int, timeout: float, start_timeout: float = 20
+) -> tuple[int, float, dict[str, Any]]:
+    """Run a Ping of ``seconds`` on "worker1", SIGKILL that worker's process group mid-job,
+    start "worker2" and wait until the job is dispatched again. Returns the job's id, the
+    seconds from the kill to the new dispatch and the interrupted attempt, which must say it
+    was noticed by the stale heartbeat."""
+    batch_id, worker = start_ping(db, stack, seconds, start_timeout, name="worker1")
+    worker.kill_group()
+    killed = time.monotonic()
+    stack.worker(name="worker2")
+    wait_for(
+        lambda: len(db.attempts(batch_id)) == 2,
+        timeout,
+        "the job to be dispatched again",
+        lambda: db.attempts(batch_id),
+    )
+    recovery = time.monotonic() - killed
+    interrupted = db.attempts(batch_id)[0]
+    assert interrupted["state"] == "interrupted"
+    assert "no heartbeat for" in interrupted["detail"]
+    return batch_id, recovery, interrupted

@@ -1,10 +1,11 @@
 """Stand-in xTuple databases for the drop-in tests (issue 11), as pytest fixtures.
 
-A database gets xTuple's messages sample and ``tests/fixtures/xtuple_core.sql`` (xtrole,
-login, metrics, the package machinery, xTuple's callers of xtbatch), then ``xtbatch install``,
-in that order, as an administrator would on a real xTuple database. ``clerk`` is an ordinary
-xTuple user: a login role that is a member of xtrole and nothing more. Roles are
-cluster-wide: the clerk is made once per session and dropped at its end; xtrole is kept.
+A database gets xTuple's messages sample, then from ``tests/fixtures/``: ``xtrole.sql`` (the
+group role), ``xtuple_reports.sql`` (report, metasql) and ``xtuple_core.sql`` (login, metrics,
+the package machinery, xTuple's callers of xtbatch), then ``xtbatch install``, in that order,
+as an administrator would on a real xTuple database. ``clerk`` is an ordinary xTuple user: a
+login role that is a member of xtrole and nothing more. Roles are cluster-wide: the clerk is
+made once per session and dropped at its end; xtrole is kept.
 
 Import the fixtures into a conftest: ``from tests.xtuple_db import *  # noqa: F403``.
 """
@@ -26,24 +27,16 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
-from tests.conftest import INSTALL, Databases, Step
+from tests.conftest import INSTALL, XTUPLE_REPORTS, Databases, Step
 from tests.harness import Db
 from xtbatch import sql as xtbatch_sql
 from xtbatch.cli.sample import sample_sql
 from xtbatch.xtuple import PKG_PARENTS
 
-CORE = Path(__file__).parent / "fixtures" / "xtuple_core.sql"
-# xTuple's group role, made once for the cluster where missing (the core fixture does the same).
-ENSURE_XTROLE = """
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'xtrole') THEN
-        CREATE ROLE xtrole NOLOGIN;
-    END IF;
-EXCEPTION WHEN duplicate_object OR unique_violation THEN
-    NULL;
-END
-$$"""
+FIXTURES = Path(__file__).parent / "fixtures"
+CORE = FIXTURES / "xtuple_core.sql"
+# xTuple's group role, made once for the cluster where missing.
+XTROLE = FIXTURES / "xtrole.sql"
 
 __all__ = [
     "Clerk",
@@ -110,7 +103,9 @@ def xtbatch_cli(database: Db, *args: str) -> subprocess.CompletedProcess[str]:
 def load_xtuple(conn: psycopg.Connection[Any], clerk: Clerk) -> None:
     """xTuple's side of a database: the sample messages, the core fixture, the clerk's prefs."""
     conn.execute(sample_sql("xtuple_messages.sql").encode())
-    conn.execute(CORE.read_text(encoding="utf-8").encode())
+    conn.execute(XTROLE.read_bytes())
+    conn.execute(XTUPLE_REPORTS.read_bytes())
+    conn.execute(CORE.read_bytes())
     conn.execute(
         "INSERT INTO usrpref (usrpref_username, usrpref_name, usrpref_value) "
         "VALUES (%(u)s, 'active', 't'), (%(u)s, 'email', %(e)s)",
@@ -135,7 +130,7 @@ def apply_migrations(conn: psycopg.Connection[Any], upto: int) -> None:
 def clerk(services: dict[str, str]) -> Iterator[Clerk]:
     name = f"xtclerk_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(services["database_url"], autocommit=True) as conn:
-        conn.execute(ENSURE_XTROLE)
+        conn.execute(XTROLE.read_bytes())
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE xtrole").format(sql.Identifier(name)))
     yield Clerk(name=name, email=f"{name}@example.com")
     with psycopg.connect(services["database_url"], autocommit=True) as conn:

@@ -57,19 +57,13 @@ def to_string(value: Any) -> str:
             return "true" if value else "false"
         case float():
             return repr(value)  # shortest round-trip form, as Qt's FloatingPointShortest
-        case dt.datetime():
+        case dt.datetime() | dt.time():  # a datetime before its base class date
             return value.isoformat(timespec="milliseconds")
         case dt.date():
             return value.isoformat()
-        case dt.time():
-            return value.isoformat(timespec="milliseconds")
         case bytes():
             return value.decode()
     return str(value)
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;")
 
 
 def encode(value: Any) -> str:
@@ -85,6 +79,11 @@ def encode(value: Any) -> str:
         case dict():
             return ""
     return to_string(value)
+
+
+def escape(text: str) -> str:
+    """XVariant::encode's escaping of a list item's type and value."""
+    return text.replace("&", "&amp;").replace('"', "&quot;")
 
 
 def python_value(value: Any) -> Any:

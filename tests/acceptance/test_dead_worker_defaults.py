@@ -8,14 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Reliability
-from tests.harness import Db, Stack, stream_outcome, wait_for
+from tests.harness import Db, Stack, running_attempt, sigkill_mid_job, stream_outcome, wait_for
 from xtbatch.settings import VARIABLES
 
 # The timing settings the other tests shorten; here they keep their defaults.
@@ -52,11 +51,6 @@ def busy_machine() -> Iterator[list[int]]:
         p.wait(10)
 
 
-def running_attempt(erp: Db, batch_id: int) -> dict | None:  # type: ignore[type-arg]
-    rows = [a for a in erp.attempts(batch_id) if a["state"] == "running"]
-    return rows[0] if rows else None
-
-
 def test_the_default_detection_is_at_most_three_missed_heartbeats() -> None:
     assert default("XTBATCH_STALE_SECONDS") <= 3 * default("XTBATCH_HEARTBEAT_SECONDS")
 
@@ -66,23 +60,7 @@ def test_a_killed_worker_is_noticed_within_three_heartbeats_by_default(
     xtuple_messages: Db, default_stack: Stack, reliability: Reliability
 ) -> None:
     erp = xtuple_messages
-    batch_id = erp.submit("Ping", params=[("seconds", "60", "int")])
-    first = default_stack.worker(name="worker1")
-    default_stack.bridge()
-    wait_for(lambda: running_attempt(erp, batch_id), 30, "the job to start", first.log)
-    first.kill_group()
-    killed = time.monotonic()
-    default_stack.worker(name="worker2")
-    wait_for(
-        lambda: len(erp.attempts(batch_id)) == 2,
-        60,
-        "the job to be dispatched again",
-        lambda: erp.attempts(batch_id),
-    )
-    recovery = time.monotonic() - killed
-    interrupted = erp.attempts(batch_id)[0]
-    assert interrupted["state"] == "interrupted"
-    assert "no heartbeat for" in interrupted["detail"]
+    batch_id, recovery, _ = sigkill_mid_job(erp, default_stack, 60, timeout=60, start_timeout=30)
     print(f"\nkill to re-dispatch with the defaults: {recovery:.1f} s")
     stale = default("XTBATCH_STALE_SECONDS")
     assert recovery < stale + 5, f"noticed after {recovery:.1f} s"

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from tests.harness import Db, Stack, wait_for
-
-
-def running(erp: Db, batch_id: int) -> bool:
-    return any(a["state"] == "running" for a in erp.attempts(batch_id))
+from tests.harness import Db, Stack, running_attempt, start_ping, wait_for
 
 
 def test_cancel_of_a_pending_job_means_it_never_runs(xtuple_messages: Db, stack: Stack) -> None:
@@ -48,12 +44,9 @@ def test_cancel_of_a_running_job_stops_it_and_nothing_crashes(
     xtuple_messages: Db, stack: Stack
 ) -> None:
     erp = xtuple_messages
-    batch_id = erp.submit("Ping", params=[("seconds", "60", "int")])
-    worker = stack.worker()
-    stack.bridge()
-    wait_for(lambda: running(erp, batch_id), 20, "the job to start", worker.log)
+    batch_id, worker = start_ping(erp, stack, 60)
     erp.run("SELECT xtbatch.cancelBatchItem(%s)", (batch_id,))
-    wait_for(lambda: not running(erp, batch_id), 10, "the job to stop", worker.log)
+    wait_for(lambda: running_attempt(erp, batch_id) is None, 10, "the job to stop", worker.log)
     (attempt,) = erp.attempts(batch_id)
     assert attempt["state"] == "failed"
     assert "row gone while the job ran" in attempt["detail"]
@@ -67,14 +60,11 @@ def test_reschedule_of_a_running_job_keeps_the_new_schedule(
     xtuple_messages: Db, stack: Stack
 ) -> None:
     erp = xtuple_messages
-    batch_id = erp.submit("Ping", params=[("seconds", "2", "int")])
-    worker = stack.worker()
-    stack.bridge()
-    wait_for(lambda: running(erp, batch_id), 20, "the job to start", worker.log)
+    batch_id, _ = start_ping(erp, stack, 2)
     erp.run(
         "SELECT xtbatch.rescheduleBatchItem(%s, localtimestamp + interval '1 hour')", (batch_id,)
     )
-    wait_for(lambda: not running(erp, batch_id), 20, "the first run to end")
+    wait_for(lambda: running_attempt(erp, batch_id) is None, 20, "the first run to end")
     job = erp.job(batch_id)
     assert job["batch_started"] is None and job["batch_completed"] is None
     (attempt,) = erp.attempts(batch_id)

@@ -9,36 +9,25 @@ import time
 import pytest
 
 from tests.conftest import Reliability
-from tests.harness import Db, Stack, stream_outcome, wait_for
+from tests.harness import (
+    Db,
+    Stack,
+    running_attempt,
+    sigkill_mid_job,
+    start_ping,
+    stream_outcome,
+    wait_for,
+)
 
-
-def running_attempt(erp: Db, batch_id: int) -> dict | None:  # type: ignore[type-arg]
-    rows = [a for a in erp.attempts(batch_id) if a["state"] == "running"]
-    return rows[0] if rows else None
+# Every test here uses the test database with xTuple's message tables: ``erp`` is that database.
+pytestmark = pytest.mark.usefixtures("xtuple_messages")
 
 
 @pytest.mark.slow
 def test_sigkill_mid_job_is_noticed_by_heartbeat_and_a_repeatable_job_runs_again(
-    xtuple_messages: Db, stack: Stack, reliability: Reliability
+    erp: Db, stack: Stack, reliability: Reliability
 ) -> None:
-    erp = xtuple_messages
-    batch_id = erp.submit("Ping", params=[("seconds", "30", "int")])
-    first = stack.worker(name="worker1")
-    stack.bridge()
-    wait_for(lambda: running_attempt(erp, batch_id), 20, "the job to start", first.log)
-    first.kill_group()
-    killed = time.monotonic()
-    stack.worker(name="worker2")
-    wait_for(
-        lambda: len(erp.attempts(batch_id)) == 2,
-        30,
-        "the job to be dispatched again",
-        lambda: erp.attempts(batch_id),
-    )
-    recovery = time.monotonic() - killed
-    interrupted = erp.attempts(batch_id)[0]
-    assert interrupted["state"] == "interrupted"
-    assert "no heartbeat for" in interrupted["detail"]
+    batch_id, recovery, interrupted = sigkill_mid_job(erp, stack, 30, timeout=30)
     # Detected by the stale heartbeat (6 s in the tests), not by how long the job ran.
     assert 5 < recovery < 20
     job = erp.wait_done(batch_id, timeout=60)
@@ -56,9 +45,8 @@ def test_sigkill_mid_job_is_noticed_by_heartbeat_and_a_repeatable_job_runs_again
 
 @pytest.mark.slow
 def test_a_job_interrupted_twice_ends_with_an_exit_status_saying_when(
-    xtuple_messages: Db, stack: Stack
+    erp: Db, stack: Stack
 ) -> None:
-    erp = xtuple_messages
     batch_id = erp.submit("Ping", params=[("seconds", "30", "int")])
     stack.bridge()
     for attempt in (1, 2):
@@ -74,14 +62,8 @@ def test_a_job_interrupted_twice_ends_with_an_exit_status_saying_when(
     assert [a["state"] for a in erp.attempts(batch_id)] == ["interrupted", "interrupted"]
 
 
-def test_first_sigterm_lets_the_job_finish_then_the_worker_exits(
-    xtuple_messages: Db, stack: Stack
-) -> None:
-    erp = xtuple_messages
-    batch_id = erp.submit("Ping", params=[("seconds", "3", "int")])
-    worker = stack.worker()
-    stack.bridge()
-    wait_for(lambda: running_attempt(erp, batch_id), 20, "the job to start", worker.log)
+def test_first_sigterm_lets_the_job_finish_then_the_worker_exits(erp: Db, stack: Stack) -> None:
+    batch_id, worker = start_ping(erp, stack, 3)
     worker.signal(signal.SIGTERM)
     assert worker.popen.wait(30) == 0
     job = erp.job(batch_id)
@@ -91,13 +73,9 @@ def test_first_sigterm_lets_the_job_finish_then_the_worker_exits(
 
 @pytest.mark.slow
 def test_second_sigterm_stops_at_once_and_the_job_is_still_accounted_for(
-    xtuple_messages: Db, stack: Stack, reliability: Reliability
+    erp: Db, stack: Stack, reliability: Reliability
 ) -> None:
-    erp = xtuple_messages
-    batch_id = erp.submit("Ping", params=[("seconds", "30", "int")])
-    worker = stack.worker(name="worker1")
-    stack.bridge()
-    wait_for(lambda: running_attempt(erp, batch_id), 20, "the job to start", worker.log)
+    batch_id, worker = start_ping(erp, stack, 30, name="worker1")
     worker.signal(signal.SIGTERM)
     wait_for(
         lambda: "a second SIGTERM stops at once" in worker.log(),
@@ -122,13 +100,10 @@ def test_second_sigterm_stops_at_once_and_the_job_is_still_accounted_for(
     )
 
 
-def test_the_guard_refuses_a_second_run_while_the_first_still_runs(
-    xtuple_messages: Db, stack: Stack
-) -> None:
+def test_the_guard_refuses_a_second_run_while_the_first_still_runs(erp: Db, stack: Stack) -> None:
     """Break the bookkeeping on purpose: mark a running job interrupted and due again while
     its worker still runs it. A second worker gets the new dispatch; the job's advisory-lock
     guard, held by the first run's session, refuses it."""
-    erp = xtuple_messages
     batch_id = erp.submit("Ping", params=[("seconds", "8", "int")])
     slow_beat = {"XTBATCH_HEARTBEAT_SECONDS": "30", "XTBATCH_STALE_SECONDS": "120"}
     first = stack.worker(name="worker1", env=slow_beat)

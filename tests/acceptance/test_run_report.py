@@ -8,34 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pypdf
+import pytest
 
-from tests.conftest import Mailbox
+from tests.conftest import XTUPLE_REPORTS, Mailbox
 from tests.harness import Db, Stack, wait_for
 
 REPORTS = Path(__file__).parents[1] / "fixtures" / "reports"
 
-# xTuple's report and metasql tables (the columns the contract names), where the database
-# lacks them, and the data the test invoice prints: invoice 7 has 45 lines, invoice 8 three.
+# The data the test invoice prints (after XTUPLE_REPORTS, xTuple's report and metasql tables):
+# invoice 7 has 45 lines, invoice 8 three.
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS report (
-    report_id serial PRIMARY KEY,
-    report_name text NOT NULL,
-    report_sys boolean NOT NULL DEFAULT false,
-    report_source text,
-    report_descrip text,
-    report_grade integer NOT NULL DEFAULT 0,
-    report_loaddate timestamp without time zone DEFAULT now(),
-    UNIQUE (report_name, report_grade)
-);
-CREATE TABLE IF NOT EXISTS metasql (
-    metasql_id serial PRIMARY KEY,
-    metasql_group text NOT NULL,
-    metasql_name text NOT NULL,
-    metasql_notes text,
-    metasql_query text NOT NULL,
-    metasql_grade integer NOT NULL DEFAULT 0,
-    UNIQUE (metasql_group, metasql_name, metasql_grade)
-);
 CREATE TABLE rr_invoice (id integer PRIMARY KEY, number text, customer text);
 CREATE TABLE rr_line (invoice_id integer, line integer, item text, amount numeric(12,2));
 INSERT INTO rr_invoice VALUES (7, 'INV-0007', 'Acme Corporation'), (8, 'INV-0008', 'Other Ltd');
@@ -50,6 +32,7 @@ INVOICE_7 = [("invchead_id", "7", "int"), ("title", "Spring statement", "QString
 
 
 def install_reports(erp: Db) -> None:
+    erp.run(XTUPLE_REPORTS.read_text())
     erp.run(SCHEMA)
     for name in ("rr_invoice", "rr_broken_query", "rr_graph"):
         # A stock grade the test's grade 10 must win over.
@@ -114,31 +97,43 @@ def assert_in_order(text: str, expected: list[str]) -> None:
         at = found + len(value)
 
 
+# Every field of a report's email: submitReportToBatch's arguments, then Bcc and Reply-To.
+EVERY_MAIL_FIELD: dict[str, Any] = {
+    "to": "customer@example.com",
+    "sender": "billing@example.com",
+    "cc": "boss@example.com",
+    "subject": "Your invoice INV-0007",
+    "body": "<p>Please find your invoice attached.</p>",
+    "filename": "invoice-0007",
+    "html": True,
+    "batch_bcc": "audit@example.com",
+    "batch_replyto": "replies@example.com",
+}
+
+
+@pytest.fixture
+def reports(xtuple_messages: Db) -> Db:
+    """The test database with xTuple's messages and the test reports (install_reports)."""
+    install_reports(xtuple_messages)
+    return xtuple_messages
+
+
+@pytest.fixture
+def report_dir(tmp_path: Path) -> Path:
+    """Where the worker saves the PDFs (XTBATCH_REPORT_DIR); not made in advance."""
+    return tmp_path / "reports"
+
+
 def start(stack: Stack, mailbox: Mailbox, report_dir: Path) -> None:
     stack.worker(env={"XTBATCH_SMTP_URL": mailbox.url, "XTBATCH_REPORT_DIR": str(report_dir)})
     stack.bridge()
 
 
 def test_report_is_emailed_as_a_pdf_per_the_row_and_saved_in_the_report_dir(
-    xtuple_messages: Db, stack: Stack, mailbox: Mailbox, tmp_path: Path
+    reports: Db, stack: Stack, mailbox: Mailbox, report_dir: Path
 ) -> None:
-    erp = xtuple_messages
-    install_reports(erp)
-    report_dir = tmp_path / "reports"
-    full = submit_report(
-        erp,
-        "rr_invoice",
-        INVOICE_7,
-        to="customer@example.com",
-        sender="billing@example.com",
-        cc="boss@example.com",
-        subject="Your invoice INV-0007",
-        body="<p>Please find your invoice attached.</p>",
-        filename="invoice-0007",
-        html=True,
-        batch_bcc="audit@example.com",
-        batch_replyto="replies@example.com",
-    )
+    erp = reports
+    full = submit_report(erp, "rr_invoice", INVOICE_7, **EVERY_MAIL_FIELD)
     plain = submit_report(erp, "rr_invoice", INVOICE_7, to="second@example.com")
     start(stack, mailbox, report_dir)
     assert erp.wait_done(full)["batch_exitstatus"] == ""
@@ -184,11 +179,9 @@ def test_report_is_emailed_as_a_pdf_per_the_row_and_saved_in_the_report_dir(
 
 
 def test_without_a_recipient_the_pdf_is_saved_inside_the_report_dir_and_the_job_succeeds(
-    xtuple_messages: Db, stack: Stack, mailbox: Mailbox, tmp_path: Path
+    reports: Db, stack: Stack, mailbox: Mailbox, report_dir: Path, tmp_path: Path
 ) -> None:
-    erp = xtuple_messages
-    install_reports(erp)
-    report_dir = tmp_path / "reports"
+    erp = reports
     batch_id = submit_report(erp, "rr_invoice", INVOICE_7, filename="../../escaped")
     start(stack, mailbox, report_dir)
     assert erp.wait_done(batch_id)["batch_exitstatus"] == ""
@@ -204,11 +197,9 @@ def test_without_a_recipient_the_pdf_is_saved_inside_the_report_dir_and_the_job_
 
 
 def test_report_errors_end_the_job_with_the_renderers_message(
-    xtuple_messages: Db, stack: Stack, mailbox: Mailbox, tmp_path: Path
+    reports: Db, stack: Stack, mailbox: Mailbox, report_dir: Path
 ) -> None:
-    erp = xtuple_messages
-    install_reports(erp)
-    report_dir = tmp_path / "reports"
+    erp = reports
     to = "customer@example.com"
     missing_report = submit_report(erp, "NoSuchReport", [], to=to)
     missing_param = submit_report(erp, "rr_invoice", [("title", "x", "QString")], to=to)

@@ -8,12 +8,7 @@ import os
 import signal
 from typing import Any
 
-from tests.harness import Db, Proc, Stack, wait_for
-
-
-def running_attempt(erp: Db, batch_id: int) -> dict[str, Any] | None:
-    rows = [a for a in erp.attempts(batch_id) if a["state"] == "running"]
-    return rows[0] if rows else None
+from tests.harness import Db, Proc, Stack, running_attempt, wait_for
 
 
 def kill_child_mid_job(erp: Db, worker: Proc, batch_id: int) -> dict[str, Any]:

@@ -81,6 +81,16 @@ def podman_compose_command() -> str | None:
     )
 
 
+def run_tool(
+    argv: list[str], timeout: float, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run podman, podman-compose or the image build in podman's environment, to the end (a
+    non-zero exit raises nothing); the output captured as text."""
+    return subprocess.run(
+        argv, env=podman_env(), input=stdin, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def why_podman_cannot_run() -> str | None:
     """None when podman can run the stack here, else the reason."""
     for tool, package in (("podman", "podman runc"), ("debootstrap", "debootstrap")):
@@ -96,14 +106,7 @@ def why_podman_cannot_run() -> str | None:
     wanted = 20000  # containers.conf's nofile
     if hard != resource.RLIM_INFINITY and hard < wanted:
         return f"the open-files hard limit is {hard}, below containers.conf's nofile {wanted}"
-    info = subprocess.run(
-        ["podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"],
-        env=podman_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    info = run_tool(["podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"], timeout=60)
     if info.returncode != 0:
         return f"podman info failed: {info.stderr.strip()[-500:]}"
     return None
@@ -139,14 +142,7 @@ def port_in_use(port: int) -> bool:
 def build_images() -> float:
     """Build the stand-ins and xtbatch:local (cached); return the seconds it took."""
     started = time.monotonic()
-    done = subprocess.run(
-        ["bash", str(BUILD_IMAGES)],
-        env=podman_env(),
-        capture_output=True,
-        text=True,
-        timeout=1500,
-        check=False,
-    )
+    done = run_tool(["bash", str(BUILD_IMAGES)], timeout=1500)
     if done.returncode != 0:
         raise Unavailable(f"building the images failed:\n{done.stderr[-3000:]}")
     return time.monotonic() - started
@@ -174,14 +170,7 @@ class ComposeStack:
             command += ["--profile", profile]
         for path in COMPOSE_FILES:
             command += ["-f", str(path)]
-        done = subprocess.run(
-            [*command, *args],
-            env=podman_env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        done = run_tool([*command, *args], timeout=timeout)
         assert done.returncode == 0, (
             f"podman-compose {' '.join(args)} failed ({done.returncode}):\n"
             f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
@@ -191,15 +180,7 @@ class ComposeStack:
     def podman(
         self, *args: str, timeout: float = 120, check: bool = True, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            ["podman", *args],
-            env=podman_env(),
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        done = run_tool(["podman", *args], timeout=timeout, stdin=stdin)
         if check:
             assert done.returncode == 0, (
                 f"podman {' '.join(args[:3])}… failed ({done.returncode}): {done.stderr[-2000:]}"

@@ -1,27 +1,13 @@
 """compose.yaml end to end in podman: the stack as administrators run it (stand-ins for the
 stock images, compose.test.yaml), jobs submitted through xTuple's functions in its database,
-mails, Flower, the bridge's metrics, a worker stopped and killed mid-job, and `down`.
-
-Skips with the reason where podman cannot run; XTBATCH_TEST_COMPOSE=required (CI, `make
-compose-test`) makes that a failure, XTBATCH_TEST_COMPOSE=off skips it.
+mails, Flower, the bridge's metrics and the services' healthchecks. The stack comes from
+conftest.py; test_compose_stopping.py stops and kills a worker mid-job, then takes it down.
 """
 
 from __future__ import annotations
 
-import base64
-import email
-import email.policy
 import io
 import json
-import os
-import re
-import secrets
-import signal
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -29,171 +15,21 @@ import pypdf
 import pytest
 import yaml
 
-from tests.compose.stack import (
-    PUBLISHED_PORTS,
-    ROOT,
-    ComposeStack,
-    Unavailable,
-    build_images,
-    exclusive,
-    poll,
-    port_in_use,
-    why_podman_cannot_run,
+from tests.compose.helpers import (
+    FLOWER,
+    PROJECT,
+    attempts,
+    http,
+    one_mail_to,
+    submit_ping,
+    wait_done,
 )
+from tests.compose.stack import ROOT, ComposeStack, poll
 
 # The first test builds the images (minutes on a machine that has none) and brings the stack up.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
-MODE = os.environ.get("XTBATCH_TEST_COMPOSE", "")
-PROJECT = "xtbatchtest"
-FLOWER = "http://127.0.0.1:5555"
-MAILPIT = "http://127.0.0.1:8025"
 REPORT = Path(__file__).parent / "compose_stock.xml"
-
-
-def unavailable(reason: str) -> None:
-    if MODE == "required":
-        pytest.fail(f"{reason} (XTBATCH_TEST_COMPOSE=required)")
-    pytest.skip(reason)
-
-
-def env_file(folder: Path, passwords: dict[str, str]) -> Path:
-    """.env.example as an administrator edits it: the secrets set, the rest as shipped."""
-    text = (ROOT / ".env.example").read_text()
-    for name, value in passwords.items():
-        text, count = re.subn(rf"^{name}=.*$", f"{name}={value}", text, flags=re.MULTILINE)
-        assert count == 1, f".env.example has no {name}= line"
-    path = folder / ".env"
-    path.write_text(text)
-    return path
-
-
-@pytest.fixture(scope="module")
-def passwords() -> dict[str, str]:
-    return {
-        "POSTGRES_PASSWORD": f"pg{secrets.token_hex(8)}",
-        "FLOWER_BASIC_AUTH": f"ops:fl{secrets.token_hex(8)}",
-        "RABBITMQ_PASSWORD": f"mq{secrets.token_hex(8)}",
-    }
-
-
-@pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, passwords: dict[str, str]
-) -> Iterator[ComposeStack]:
-    if MODE == "off":
-        pytest.skip("XTBATCH_TEST_COMPOSE=off")
-    reason = why_podman_cannot_run()
-    if reason:
-        unavailable(f"podman cannot run the compose stack here: {reason}")
-    with exclusive():
-        try:
-            built = build_images()
-        except Unavailable as exc:
-            unavailable(str(exc))
-        stack = ComposeStack(PROJECT, env_file(tmp_path_factory.mktemp("compose"), passwords))
-        stack.timings["build"] = built
-        stack.down()  # whatever an interrupted run left
-        busy = [port for port in PUBLISHED_PORTS if port_in_use(port)]
-        assert not busy, f"127.0.0.1 ports {busy} are taken: compose.yaml publishes them"
-        try:
-            stack.bring_up()
-            yield stack
-        finally:
-            stack.down()
-            print("\ncompose stack timings (s):", json.dumps(stack.timings, indent=1))
-
-
-# --- helpers: jobs through xTuple's functions, mail, HTTP -----------------------------------
-# Jobs are submitted as the desktop client does: "ASAP" passes CURRENT_TIMESTAMP (timestamptz).
-
-SUBMIT_ACTION = """
-BEGIN;
-SELECT xtbatch.submitActionToBatch('Ping', NULLIF(:'email', ''), CURRENT_TIMESTAMP) AS id \\gset
-INSERT INTO xtbatch.batchparam (batchparam_batch_id, batchparam_order, batchparam_name,
-                                batchparam_value, batchparam_type)
-SELECT :id, 1, 'action_name', 'Ping', 'QString'
-UNION ALL SELECT :id, 2, 'seconds', :'seconds', 'int' WHERE :'seconds' <> '';
-COMMIT;
-SELECT :id;
-"""
-
-
-def submit_ping(stack: ComposeStack, *, seconds: int | None = None, email: str = "") -> int:
-    """A Ping as the desktop client's submitAction screen sends it: submitActionToBatch, then
-    its parameters (action_name first)."""
-    out = stack.psql(SUBMIT_ACTION, email=email, seconds="" if seconds is None else str(seconds))
-    return int(out.split()[-1])
-
-
-def job(stack: ComposeStack, batch_id: int) -> dict[str, Any]:
-    rows = stack.query(
-        "SELECT batch_id, batch_action, batch_started, batch_completed, batch_exitstatus "
-        f"FROM xtbatch.batch WHERE batch_id = {int(batch_id)}"
-    )
-    return dict(rows[0]) if rows else {}
-
-
-def attempts(stack: ComposeStack, batch_id: int) -> list[dict[str, Any]]:
-    return list(
-        stack.query(
-            "SELECT task_id, state, detail, worker FROM xtbatch_mgr.attempt "
-            f"WHERE batch_id = {int(batch_id)} ORDER BY attempt_id"
-        )
-    )
-
-
-def wait_done(stack: ComposeStack, batch_id: int, timeout: float = 60) -> dict[str, Any]:
-    def done() -> dict[str, Any] | None:
-        row = job(stack, batch_id)
-        return row if row.get("batch_completed") else None
-
-    return poll(
-        done,
-        timeout,
-        f"job {batch_id} to be Done",
-        lambda: (job(stack, batch_id), attempts(stack, batch_id), stack.logs("worker", 15)),
-    )
-
-
-def wait_running(stack: ComposeStack, batch_id: int, timeout: float = 60) -> None:
-    poll(
-        lambda: any(a["state"] == "running" for a in attempts(stack, batch_id)),
-        timeout,
-        f"job {batch_id} to run",
-        lambda: (attempts(stack, batch_id), stack.logs("bridge", 10), stack.logs("worker", 10)),
-    )
-
-
-def http(url: str, auth: str | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url)
-    if auth:
-        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status), response.read()
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read()
-
-
-def mails_to(address: str) -> list[EmailMessage]:
-    """The messages the stack's mail catcher holds for ``address``, read through its API."""
-    code, body = http(f"{MAILPIT}/api/v1/messages")
-    assert code == 200, body
-    found = []
-    for summary in json.loads(body)["messages"]:
-        if address in [to["Address"] for to in summary["To"]]:
-            code, raw = http(f"{MAILPIT}/api/v1/message/{summary['ID']}/raw")
-            assert code == 200, raw
-            message = email.message_from_bytes(raw, policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            found.append(message)
-    return found
-
-
-def one_mail_to(address: str) -> EmailMessage:
-    (message,) = poll(lambda: mails_to(address), 30, f"a mail to {address}", every=1)
-    return message
 
 
 # --- the tests, in the order an administrator meets them ------------------------------------
@@ -394,53 +230,3 @@ def test_the_rabbitmq_service_takes_the_broker_url_the_env_example_documents(
         "rabbitmq", "rabbitmqctl", "eval", "application:get_env(rabbit, consumer_timeout)."
     )
     assert timeout.strip() == "{ok,43200000}"
-
-
-def test_stopping_the_worker_mid_job_lets_the_job_finish_first(stack: ComposeStack) -> None:
-    batch_id = submit_ping(stack, seconds=6)
-    wait_running(stack, batch_id)
-    began = time.monotonic()
-    stack.compose("stop", "worker", timeout=700)
-    stopped_after = time.monotonic() - began
-    state = stack.state("worker")
-    assert not state["Running"] and state["ExitCode"] == 0, state
-    done = job(stack, batch_id)
-    assert done["batch_completed"] and done["batch_exitstatus"] in ("", None), done
-    assert [a["state"] for a in attempts(stack, batch_id)] == ["succeeded"]
-    assert stopped_after < 60, f"the worker took {stopped_after:.0f} s to stop"
-    stack.up("worker")
-    stack.wait_healthy("worker")
-
-
-def test_a_worker_that_dies_mid_job_is_restarted_and_the_job_recovered(
-    stack: ComposeStack,
-) -> None:
-    batch_id = submit_ping(stack, seconds=10)
-    wait_running(stack, batch_id)
-    before = stack.state("worker")
-    # A crash, not a stop: the container's main process dies (SIGKILL, by its PID), its
-    # running job with it; `restart: unless-stopped` brings the container back.
-    os.kill(int(before["Pid"]), signal.SIGKILL)
-    killed = time.monotonic()
-
-    def restarted() -> bool:
-        now = stack.state("worker")
-        return bool(now.get("Running")) and now.get("Pid") != before["Pid"]
-
-    poll(restarted, 30, "the worker container to restart", lambda: stack.state("worker"))
-    done = wait_done(stack, batch_id, timeout=150)
-    assert done["batch_exitstatus"] in ("", None), done
-    first, *later = attempts(stack, batch_id)
-    assert first["state"] == "interrupted", first
-    assert "no heartbeat for" in (first["detail"] or ""), first
-    assert [a["state"] for a in later] == ["succeeded"]
-    stack.timings["recovery after the crash"] = time.monotonic() - killed
-
-
-def test_down_leaves_nothing_running(stack: ComposeStack) -> None:
-    stack.down()
-    assert stack.containers() == []
-    for kind in ("volume", "network"):
-        names = stack.podman(kind, "ls", "--format", "{{.Name}}").stdout.split()
-        assert [n for n in names if n.startswith(f"{PROJECT}_")] == [], kind
-    assert [port for port in PUBLISHED_PORTS if port_in_use(port)] == []

@@ -7,25 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import CONNECT_TABLES
 from tests.harness import Db
 
-XTUPLE_CONNECT = """
-CREATE SCHEMA xtbatch;
-CREATE TABLE xtbatch.batch (
-    batch_id serial PRIMARY KEY, batch_action text, batch_parameter text, batch_user text,
-    batch_email text, batch_submitted timestamp, batch_scheduled timestamp,
-    batch_started timestamp, batch_completed timestamp, batch_responsebody text,
-    batch_subject text, batch_filename text, batch_exitstatus text, batch_fromemail text,
-    batch_reschedinterval char(1) NOT NULL DEFAULT 'N', batch_cc text,
-    batch_emailhtml boolean NOT NULL DEFAULT false, batch_replyto text, batch_bcc text,
-    batch_recurring_batch_id integer, connect_only_column text);
-CREATE TABLE xtbatch.batchparam (
-    batchparam_id serial PRIMARY KEY, batchparam_batch_id integer, batchparam_order integer,
-    batchparam_name text, batchparam_value text, batchparam_type text);
+# xTuple Connect's tables (CONNECT_TABLES), one of its functions (returning a marker) and a job.
+XTUPLE_CONNECT = (
+    CONNECT_TABLES.read_text()
+    + """
 CREATE FUNCTION xtbatch.submitActionToBatch(text, text, timestamp) RETURNS integer
 LANGUAGE sql AS $$ SELECT -42 $$;
 INSERT INTO xtbatch.batch (batch_action, batch_scheduled) VALUES ('Ping', localtimestamp);
 """
+)
 
 
 def install(db: Db) -> subprocess.CompletedProcess[str]:
@@ -95,7 +88,7 @@ def test_install_keeps_an_existing_xtuple_connect_schema_as_it_is(empty_db: Db) 
     after = catalog(empty_db)
     assert set(before) <= set(after), "an xTuple object was altered or dropped"
     assert empty_db.one("SELECT xtbatch.submitActionToBatch('x', NULL, NULL) AS id") == {"id": -42}
-    assert ("column", "batch.connect_only_column text") in after
+    assert ("column", "batch.batch_connect_only text") in after
     assert empty_db.one("SELECT count(*) AS n FROM xtbatch.batch") == {"n": 1}
     # The functions Connect lacked were added, with the contract's argument orders.
     assert empty_db.one(

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import Mailbox
 from tests.harness import Stack
+from tests.qt_client import QtSession
 from tests.xtuple_db import *  # noqa: F403
 from tests.xtuple_db import XtupleDb
 
@@ -45,3 +46,12 @@ def running(
     stack.bridge()
     yield stack
     stack.stop_all()  # forgets the queue's Redis keys too
+
+
+@pytest.fixture
+def client(erp: XtupleDb) -> Iterator[QtSession]:
+    """The desktop client's session: the ordinary user, logged in with login(true)."""
+    with erp.clerk.connect(erp) as conn:
+        session = QtSession(conn)
+        assert session.login() == 1
+        yield session

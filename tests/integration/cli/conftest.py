@@ -51,6 +51,16 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "xtbatch", *args]
 
 
+def run_command(
+    argv: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = RUN_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in the checkout to the end (a non-zero exit raises nothing); stdout and
+    stderr captured as text."""
+    return subprocess.run(
+        argv, input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout
+    )
+
+
 @dataclass
 class Cli:
     """One test's database and the CLI pointed at it."""
@@ -63,15 +73,8 @@ class Cli:
         self, *args: str, stdin: str | None = None, **env: str
     ) -> subprocess.CompletedProcess[str]:
         """Run ``xtbatch ARGS`` to the end; stdout and stderr captured as text."""
-        result = subprocess.run(
-            command(*args),
-            input=stdin if stdin is not None else "",
-            capture_output=True,
-            text=True,
-            env={**self.env, **env},
-            cwd=ROOT,
-            timeout=RUN_TIMEOUT,
-            check=False,
+        result = run_command(
+            command(*args), {**self.env, **env}, stdin if stdin is not None else ""
         )
         self.runs.append(result)
         return result
@@ -106,6 +109,18 @@ class Cli:
         return rows[0] if rows else None
 
 
+def one_line_error(result: subprocess.CompletedProcess[str], message: str) -> None:
+    """The run was refused with exit status 2 and said ``message`` on stderr, on one line."""
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [message]
+
+
+def columns(row: dict[str, Any] | None, expected: dict[str, Any]) -> None:
+    """``row`` (a batch row) exists and has the ``expected`` values in those columns."""
+    assert row is not None
+    assert {name: row[name] for name in expected} == expected
+
+
 def ago(text: str) -> sql.SQL:
     """A batch time relative to the database's clock, e.g. ago('2 hours')."""
     return sql.SQL("localtimestamp - interval {}").format(sql.Literal(text))
@@ -119,15 +134,7 @@ def later(text: str) -> sql.SQL:
 def cli_template(databases: Databases) -> Iterator[str]:
     """A database where ``xtbatch install`` ran; each test clones it."""
     with databases.scratch("cli_tpl") as name:
-        result = subprocess.run(
-            command("install"),
-            capture_output=True,
-            text=True,
-            env=cli_env(databases.url(name)),
-            cwd=ROOT,
-            timeout=RUN_TIMEOUT,
-            check=False,
-        )
+        result = run_command(command("install"), cli_env(databases.url(name)))
         assert result.returncode == 0, result.stderr
         assert "Installed into database" in result.stdout
         yield name

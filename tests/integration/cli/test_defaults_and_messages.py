@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from tests.integration.cli.conftest import ROOT, RUN_TIMEOUT, Cli, cli_env, command
+from tests.integration.cli.conftest import RUN_TIMEOUT, Cli, cli_env, command, run_command
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/postgres"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -21,15 +21,7 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 def run(
     env: dict[str, str], *args: str, timeout: float = RUN_TIMEOUT
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command(*args),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=timeout,
-        check=False,
-    )
+    return run_command(command(*args), env, timeout=timeout)
 
 
 def without_database(**extra: str) -> dict[str, str]:
@@ -57,15 +49,28 @@ def test_default_database_names_the_setting_that_chooses_it() -> None:
     )
 
 
-def test_empty_database_url_flag_is_refused() -> None:
-    result = run(cli_env(UNREACHABLE), "status", "--database-url", "")
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (
+            "",
+            "must name the ERP database, such as postgresql://user@host:5432/erp (empty is "
+            "refused: it would silently mean the libpq defaults)",
+        ),
+        (
+            "mysql://db.example.com/erp",
+            "must be a postgresql:// URL or a libpq key=value string",
+        ),
+    ],
+    ids=["empty", "not_postgresql"],
+)
+def test_bad_database_url_flag_is_reported_as_the_flag(url: str, problem: str) -> None:
+    result = run(cli_env(UNREACHABLE), "status", "--database-url", url)
 
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "xtbatch status: Invalid configuration:",
-        "  --database-url '': must name the ERP database, such as "
-        "postgresql://user@host:5432/erp (empty is refused: it would silently mean the libpq "
-        "defaults)",
+        f"  --database-url '{url}': {problem}",
     ]
 
 
@@ -80,17 +85,6 @@ def test_settings_errors_name_the_setting_and_the_expected_form() -> None:
         "xtbatch status: Invalid configuration:",
         "  XTBATCH_HEARTBEAT_SECONDS=abc: must be a number of seconds greater than 0, such as 5",
         "  XTBATCH_METRICS_PORT=http: must be a port number from 0 to 65535 (0: off)",
-    ]
-
-
-def test_bad_database_url_flag_is_reported_as_the_flag() -> None:
-    result = run(cli_env(UNREACHABLE), "status", "--database-url", "mysql://db.example.com/erp")
-
-    assert result.returncode == 2
-    assert result.stderr.splitlines() == [
-        "xtbatch status: Invalid configuration:",
-        "  --database-url 'mysql://db.example.com/erp': must be a postgresql:// URL or a libpq "
-        "key=value string",
     ]
 
 

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.docs import ROOT, Fence, fences, steps, unmatched
-from tests.integration.cli.conftest import RUN_TIMEOUT, cli_env
+from tests.docs import Fence, fences, steps, unmatched
+from tests.integration.cli.conftest import cli_env, run_command
 
 RUNNABLE = [f for f in fences() if f.runnable]
 
@@ -20,15 +19,7 @@ RUNNABLE = [f for f in fences() if f.runnable]
 def test_documented_commands_print_what_the_docs_show(fence: Fence, bare_db: str) -> None:
     env = {**cli_env(bare_db), "PATH": _path()}
     for step in steps(fence):
-        result = subprocess.run(
-            ["bash", "-c", step.command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT,
-            check=False,
-        )
+        result = run_command(["bash", "-c", step.command], env)
         shown = result.stdout + result.stderr
         assert result.returncode == 0, f"{fence.where}: $ {step.command}\n{shown}"
         missing = unmatched(step.expected, result.stdout)

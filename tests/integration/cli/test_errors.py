@@ -7,21 +7,13 @@ import subprocess
 
 import pytest
 
-from tests.integration.cli.conftest import ROOT, RUN_TIMEOUT, cli_env, command, url_for
+from tests.integration.cli.conftest import cli_env, command, run_command, url_for
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/postgres"
 
 
 def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command(*args),
-        capture_output=True,
-        text=True,
-        env=cli_env(url),
-        cwd=ROOT,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
+    return run_command(command(*args), cli_env(url))
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:

@@ -11,7 +11,17 @@ import struct
 import subprocess
 import termios
 
-from tests.integration.cli.conftest import ROOT, Cli, ago, command, later, read_terminal
+import pytest
+
+from tests.integration.cli.conftest import (
+    ROOT,
+    Cli,
+    ago,
+    command,
+    later,
+    one_line_error,
+    read_terminal,
+)
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -23,6 +33,17 @@ def data_lines(stdout: str) -> list[list[str]]:
 
 def ids(stdout: str) -> list[int]:
     return [int(cells[0]) for cells in data_lines(stdout)]
+
+
+def finished(cli: Cli, action: str, exitstatus: str) -> int:
+    """A job scheduled and started an hour ago that completed a minute ago."""
+    return cli.job(
+        action,
+        scheduled=ago("1 hour"),
+        started=ago("1 hour"),
+        completed=ago("1 minute"),
+        exitstatus=exitstatus,
+    )
 
 
 def test_status_lists_own_unfinished_jobs_in_scheduled_order(cli: Cli) -> None:
@@ -64,13 +85,7 @@ def test_status_orders_equal_schedules_by_id(cli: Cli) -> None:
 def test_status_renders_each_run_status(cli: Cli) -> None:
     scheduled = cli.job("Ping", scheduled=ago("3 hours"))
     running = cli.job("Ping", scheduled=ago("2 hours"), started=ago("2 hours"))
-    done = cli.job(
-        "Ping",
-        scheduled=ago("1 hour"),
-        started=ago("1 hour"),
-        completed=ago("1 minute"),
-        exitstatus="",
-    )
+    done = finished(cli, "Ping", "")
 
     result = cli.run("status", "--completed")
 
@@ -82,13 +97,7 @@ def test_status_renders_each_run_status(cli: Cli) -> None:
 
 
 def test_status_shows_first_line_of_a_failure(cli: Cli) -> None:
-    failed = cli.job(
-        "RunReport",
-        scheduled=ago("1 hour"),
-        started=ago("1 hour"),
-        completed=ago("1 minute"),
-        exitstatus="Report 'Invoice' does not exist.\nCheck the report name.",
-    )
+    failed = finished(cli, "RunReport", "Report 'Invoice' does not exist.\nCheck the report name.")
 
     result = cli.run("status", "--completed")
 
@@ -106,24 +115,25 @@ def test_status_hides_completed_jobs_unless_asked(cli: Cli) -> None:
     assert sorted(ids(cli.run("status", "--completed").stdout)) == [open_job, done]
 
 
-def test_status_all_shows_every_user(cli: Cli) -> None:
-    mine = cli.job("Ping", scheduled=ago("2 hours"))
-    hers = cli.job("Ping", user="alice", scheduled=ago("1 hour"))
+@pytest.mark.parametrize(
+    ("args", "shown", "title"),
+    [
+        (("--all",), ("mine", "hers"), "Batch jobs of every user"),
+        (("--user", "alice"), ("hers",), "Batch jobs of alice"),
+    ],
+)
+def test_status_all_or_user_chooses_whose_jobs(
+    cli: Cli, args: tuple[str, ...], shown: tuple[str, ...], title: str
+) -> None:
+    jobs = {
+        "mine": cli.job("Ping", scheduled=ago("2 hours")),
+        "hers": cli.job("Ping", user="alice", scheduled=ago("1 hour")),
+    }
 
-    result = cli.run("status", "--all")
+    result = cli.run("status", *args)
 
-    assert ids(result.stdout) == [mine, hers]
-    assert "Batch jobs of every user" in result.stdout
-
-
-def test_status_user_shows_one_user(cli: Cli) -> None:
-    cli.job("Ping")
-    hers = cli.job("Ping", user="alice")
-
-    result = cli.run("status", "--user", "alice")
-
-    assert ids(result.stdout) == [hers]
-    assert "Batch jobs of alice" in result.stdout
+    assert ids(result.stdout) == [jobs[name] for name in shown]
+    assert title in result.stdout
 
 
 def test_status_user_and_all_are_exclusive(cli: Cli) -> None:
@@ -154,12 +164,12 @@ def test_status_since_keeps_recent_jobs(cli: Cli) -> None:
 def test_status_bad_since_is_one_line_error(cli: Cli) -> None:
     result = cli.run("status", "--since", "last tuesday")
 
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr.strip().splitlines() == [
+    one_line_error(
+        result,
         "xtbatch status: --since 'last tuesday' is not a time: use YYYY-MM-DD[ HH:MM[:SS]] "
-        "or how long ago, such as 30m, 2h, 1d."
-    ]
+        "or how long ago, such as 30m, 2h, 1d.",
+    )
+    assert result.stdout == ""
 
 
 def test_status_bad_limit_is_refused(cli: Cli) -> None:
@@ -179,13 +189,7 @@ def test_status_with_no_jobs_says_so(cli: Cli) -> None:
 
 
 def test_status_json_gives_every_field_for_scripts(cli: Cli) -> None:
-    failed = cli.job(
-        "Ping",
-        scheduled=ago("1 hour"),
-        started=ago("1 hour"),
-        completed=ago("1 minute"),
-        exitstatus="boom\ndetail",
-    )
+    failed = finished(cli, "Ping", "boom\ndetail")
     waiting = cli.job("Ping", scheduled=later("1 hour"))
 
     result = cli.run("status", "--completed", "--json")

@@ -6,7 +6,7 @@ import os
 import pty
 import subprocess
 
-from tests.integration.cli.conftest import ROOT, Cli, ago, command, later
+from tests.integration.cli.conftest import ROOT, Cli, ago, command, later, one_line_error
 
 
 def _done(cli: Cli, exitstatus: str = "failed once") -> int:
@@ -90,11 +90,11 @@ def test_reschedule_bad_time_is_one_line_error(cli: Cli) -> None:
 
     result = cli.run("reschedule", str(batch_id), "soonish")
 
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
+    one_line_error(
+        result,
         "xtbatch reschedule: TIME 'soonish' is not a time: use YYYY-MM-DD[ HH:MM[:SS]], "
-        "'now', or an offset such as +30m, +2h, -1d."
-    ]
+        "'now', or an offset such as +30m, +2h, -1d.",
+    )
 
 
 def test_reschedule_unknown_id_is_one_line_error(cli: Cli) -> None:

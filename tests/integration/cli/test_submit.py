@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from tests.integration.cli.conftest import Cli
+from tests.integration.cli.conftest import Cli, columns
 
 
 def _params(cli: Cli, batch_id: int) -> list[tuple[int, str, str, str | None]]:
@@ -38,22 +39,15 @@ def test_submit_action_records_job_as_the_database_user(cli: Cli) -> None:
 
 
 def test_submit_records_params_in_order_with_types(cli: Cli) -> None:
-    result = cli.run(
-        "submit",
-        "RunMRP",
-        "--param",
+    params = (
         "MPS=true:bool",
-        "--param",
         "cutoff_offset=30:int",
-        "--param",
         "cutOffDate=2026-12-31:QDate",
-        "--param",
         "plancode_pattern=A:B",
-        "--param",
         "at=10:30",
-        "--param",
         "deleteFirmed",
     )
+    result = cli.run("submit", "RunMRP", *(arg for p in params for arg in ("--param", p)))
 
     assert result.returncode == 0, result.stderr
     assert _params(cli, _submitted_id(result.stdout)) == [
@@ -124,31 +118,19 @@ def test_submit_email_goes_through_submit_email_to_batch(cli: Cli) -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    row = cli.row(_submitted_id(result.stdout))
-    assert row is not None
-    assert (row["batch_action"], row["batch_email"], row["batch_fromemail"]) == (
-        "Email",
-        "to@example.com",
-        "erp@example.com",
-    )
-    assert (row["batch_cc"], row["batch_bcc"], row["batch_replyto"]) == (
-        "cc@example.com",
-        "bcc@example.com",
-        "r@example.com",
-    )
-    assert (row["batch_subject"], row["batch_responsebody"], row["batch_emailhtml"]) == (
-        "Hello",
-        "<p>Hi</p>",
-        True,
-    )
-
-
-def test_submit_email_needs_a_recipient(cli: Cli) -> None:
-    result = cli.run("submit", "Email", "--subject", "Hello")
-
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "xtbatch submit: An Email job needs --email ADDR (the recipient)."
+    columns(
+        cli.row(_submitted_id(result.stdout)),
+        {
+            "batch_action": "Email",
+            "batch_email": "to@example.com",
+            "batch_fromemail": "erp@example.com",
+            "batch_cc": "cc@example.com",
+            "batch_bcc": "bcc@example.com",
+            "batch_replyto": "r@example.com",
+            "batch_subject": "Hello",
+            "batch_responsebody": "<p>Hi</p>",
+            "batch_emailhtml": True,
+        },
     )
 
 
@@ -181,17 +163,16 @@ def test_submit_report_goes_through_submit_report_to_batch(cli: Cli) -> None:
 
     assert result.returncode == 0, result.stderr
     batch_id = _submitted_id(result.stdout)
-    row = cli.row(batch_id)
-    assert row is not None
-    assert (row["batch_action"], row["batch_parameter"], row["batch_email"]) == (
-        "RunReport",
-        "Invoice",
-        "ap@example.com",
-    )
-    assert (row["batch_subject"], row["batch_filename"], row["batch_replyto"]) == (
-        "Your invoice",
-        "invoice.pdf",
-        "r@example.com",
+    columns(
+        cli.row(batch_id),
+        {
+            "batch_action": "RunReport",
+            "batch_parameter": "Invoice",
+            "batch_email": "ap@example.com",
+            "batch_subject": "Your invoice",
+            "batch_filename": "invoice.pdf",
+            "batch_replyto": "r@example.com",
+        },
     )
     assert _params(cli, batch_id) == [(1, "invchead_id", "42", "int")]
 
@@ -203,55 +184,12 @@ def test_submit_report_needs_a_report_name(cli: Cli) -> None:
     assert "needs --report NAME" in result.stderr
 
 
-def test_submit_refuses_mail_flags_for_other_kinds(cli: Cli) -> None:
-    result = cli.run("submit", "Ping", "--subject", "x", "--html")
-
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "xtbatch submit: --subject, --html apply only to Email and RunReport jobs, not Ping."
-    )
-    assert cli.sql("SELECT count(*) AS n FROM xtbatch.batch") == [{"n": 0}]
-
-
-def test_submit_unknown_kind_suggests_the_known_one(cli: Cli) -> None:
-    result = cli.run("submit", "ping")
-
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "xtbatch submit: xtbatch does not know the job kind 'ping'. Did you mean Ping? "
-        "(--force submits it anyway.)"
-    )
-    assert cli.sql("SELECT count(*) AS n FROM xtbatch.batch") == [{"n": 0}]
-
-
 def test_submit_force_accepts_an_unknown_kind(cli: Cli) -> None:
     result = cli.run("submit", "CustomKind", "--force")
 
     assert result.returncode == 0
     row = cli.row(_submitted_id(result.stdout))
     assert row is not None and row["batch_action"] == "CustomKind"
-
-
-def test_submit_bad_at_is_one_line_error(cli: Cli) -> None:
-    result = cli.run("submit", "Ping", "--at", "tomorrow-ish")
-
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "xtbatch submit: --at 'tomorrow-ish' is not a time: use YYYY-MM-DD[ HH:MM[:SS]], "
-        "'now', or an offset such as +30m, +2h, -1d."
-    ]
-    assert cli.sql("SELECT count(*) AS n FROM xtbatch.batch") == [{"n": 0}]
-
-
-def test_submit_param_value_must_fit_its_type(cli: Cli) -> None:
-    result = cli.run("submit", "Ping", "--param", "n=abc:int")
-
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "xtbatch submit: --param 'n=abc:int': Parameter 'n' is malformed: "
-        "expected a whole number (int), got 'abc'."
-    )
-    assert cli.sql("SELECT count(*) AS n FROM xtbatch.batch") == [{"n": 0}]
 
 
 def test_submit_param_needs_a_name(cli: Cli) -> None:
@@ -267,26 +205,53 @@ def _jobs(cli: Cli) -> int:
     return int(row["n"])
 
 
-def test_submit_refuses_a_kind_without_its_required_parameter(cli: Cli) -> None:
-    result = cli.run("submit", "PostGLSeries")
-
-    assert result.returncode == 2
-    assert result.stderr == (
+# Bad input refused with exit status 2, one line on stderr, and nothing submitted.
+REFUSED = {
+    "email_needs_a_recipient": (
+        ("Email", "--subject", "Hello"),
+        "xtbatch submit: An Email job needs --email ADDR (the recipient).",
+    ),
+    "mail_flags_for_other_kinds": (
+        ("Ping", "--subject", "x", "--html"),
+        "xtbatch submit: --subject, --html apply only to Email and RunReport jobs, not Ping.",
+    ),
+    "unknown_kind_suggests_the_known_one": (
+        ("ping",),
+        "xtbatch submit: xtbatch does not know the job kind 'ping'. Did you mean Ping? "
+        "(--force submits it anyway.)",
+    ),
+    "bad_at": (
+        ("Ping", "--at", "tomorrow-ish"),
+        "xtbatch submit: --at 'tomorrow-ish' is not a time: use YYYY-MM-DD[ HH:MM[:SS]], "
+        "'now', or an offset such as +30m, +2h, -1d.",
+    ),
+    "param_value_must_fit_its_type": (
+        ("Ping", "--param", "n=abc:int"),
+        "xtbatch submit: --param 'n=abc:int': Parameter 'n' is malformed: "
+        "expected a whole number (int), got 'abc'.",
+    ),
+    "kind_without_its_required_parameter": (
+        ("PostGLSeries",),
         "xtbatch submit: PostGLSeries: Parameter 'glseries_sequence' is missing: expected a "
         "whole number (the sequence number of a G/L series). Add --param "
-        "glseries_sequence=VALUE. Nothing was submitted.\n"
-    )
-    assert _jobs(cli) == 0
+        "glseries_sequence=VALUE. Nothing was submitted.",
+    ),
+    "value_that_does_not_fit_the_declared_type": (
+        ("Ping", "--param", "seconds=soon"),
+        "xtbatch submit: Ping: Parameter 'seconds' is malformed: expected a number (seconds to "
+        "hold the job), got 'soon'. Nothing was submitted.",
+    ),
+}
 
 
-def test_submit_refuses_a_value_that_does_not_fit_the_declared_type(cli: Cli) -> None:
-    result = cli.run("submit", "Ping", "--param", "seconds=soon")
+@pytest.mark.parametrize(("args", "message"), REFUSED.values(), ids=REFUSED.keys())
+def test_submit_refuses_bad_input_in_one_line(
+    cli: Cli, args: tuple[str, ...], message: str
+) -> None:
+    result = cli.run("submit", *args)
 
     assert result.returncode == 2
-    assert result.stderr == (
-        "xtbatch submit: Ping: Parameter 'seconds' is malformed: expected a number (seconds to "
-        "hold the job), got 'soon'. Nothing was submitted.\n"
-    )
+    assert result.stderr == message + "\n"
     assert _jobs(cli) == 0
 
 

@@ -29,6 +29,10 @@ def orders(conn: Conn) -> None:
     )
 
 
+# The date window of the orders to reserve for: today to a week ahead.
+NEXT_WEEK = [("startDateOffset", "0", "int"), ("endDateOffset", "7", "int")]
+
+
 def reserved(conn: Conn) -> list[float]:
     rows = conn.execute("SELECT coitem_qtyreserved AS q FROM coitem ORDER BY coitem_id")
     return [float(r["q"]) for r in rows.fetchall()]
@@ -37,14 +41,7 @@ def reserved(conn: Conn) -> list[float]:
 def test_allocate_reservations_within_the_date_window(
     conn: Conn, make_ctx: MakeContext, orders: None
 ) -> None:
-    run = make_ctx(
-        "AllocateReservations",
-        [
-            ("addPackingList", "true", "bool"),
-            ("startDateOffset", "0", "int"),
-            ("endDateOffset", "7", "int"),
-        ],
-    )
+    run = make_ctx("AllocateReservations", [("addPackingList", "true", "bool"), *NEXT_WEEK])
 
     summary = allocate_reservations(run.ctx) or ""
 
@@ -57,14 +54,7 @@ def test_allocate_reservations_within_the_date_window(
 def test_allocate_reservations_for_a_customer_type_pattern(
     conn: Conn, make_ctx: MakeContext, orders: None
 ) -> None:
-    run = make_ctx(
-        "AllocateReservations",
-        [
-            ("startDateOffset", "0", "int"),
-            ("endDateOffset", "7", "int"),
-            ("custtype_pattern", "^W", "QString"),
-        ],
-    )
+    run = make_ctx("AllocateReservations", [*NEXT_WEEK, ("custtype_pattern", "^W", "QString")])
     allocate_reservations(run.ctx)
     assert reserved(conn) == [0.0, 3.0, 0.0]
     assert conn.execute("SELECT count(*) AS n FROM pack").fetchone() == {"n": 0}

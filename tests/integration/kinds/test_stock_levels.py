@@ -78,22 +78,26 @@ def test_out_level_updates_order_to_quantity(
     assert "order up to levels updated for 2 of 2" in summary
 
 
-def test_missing_period_list_names_the_parameter(
-    conn: Conn, make_ctx: MakeContext, usage: dict[str, int]
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ([("leadtimepad", "2", "int")], "'period_id_list' is missing: expected a list"),
+        (
+            [("period_id_list", "1,April", "QString"), ("leadtimepad", "2", "int")],
+            "'period_id_list' is malformed",
+        ),
+    ],
+    ids=["missing", "malformed"],
+)
+def test_a_bad_period_list_names_the_parameter(
+    conn: Conn,
+    make_ctx: MakeContext,
+    usage: dict[str, int],
+    params: list[tuple[str, str, str]],
+    message: str,
 ) -> None:
-    run = make_ctx("UpdateReorderLevel", [("leadtimepad", "2", "int")])
-    with pytest.raises(ParameterInvalid, match="'period_id_list' is missing: expected a list"):
-        update_reorder_level(run.ctx)
-
-
-def test_malformed_period_list_names_the_parameter(
-    conn: Conn, make_ctx: MakeContext, usage: dict[str, int]
-) -> None:
-    run = make_ctx(
-        "UpdateReorderLevel",
-        [("period_id_list", "1,April", "QString"), ("leadtimepad", "2", "int")],
-    )
-    with pytest.raises(ParameterInvalid, match="'period_id_list' is malformed"):
+    run = make_ctx("UpdateReorderLevel", params)
+    with pytest.raises(ParameterInvalid, match=message):
         update_reorder_level(run.ctx)
 
 

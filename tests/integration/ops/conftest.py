@@ -25,6 +25,7 @@ from psycopg.rows import dict_row
 
 from tests.conftest import Databases
 from tests.harness import wait_for
+from xtbatch.cli.sample import sample_sql
 
 # db 12 of the shared Redis; the embedded one (XTBATCH_TEST_BROKER_URL) where none answers.
 BROKER_URL = (
@@ -33,7 +34,9 @@ BROKER_URL = (
     else "redis://127.0.0.1:6379/12"
 )
 STOP_SECONDS = 15.0
-SAMPLE = Path(__file__).with_name("xtuple_sample.sql")
+# The sample of xTuple's schema the demo installs: metric (BatchManagerPurgeDays) and the
+# system messages that tell a submitter about the job.
+SAMPLE = sample_sql("xtuple_messages.sql")
 
 
 def base_env(**extra: str) -> dict[str, str]:
@@ -58,7 +61,7 @@ def xtbatch(
 
 @pytest.fixture(scope="session")
 def ops_template(databases: Databases) -> Iterator[str]:
-    """A sample ERP database (xtuple_sample.sql) installed with ``xtbatch install``: the
+    """A sample ERP database (xtuple_messages.sql) installed with ``xtbatch install``: the
     template of every test database."""
     with databases.scratch("ops_tpl", setup=[SAMPLE]) as name:
         done = xtbatch("install", env=base_env(XTBATCH_DATABASE_URL=databases.url(name)))

@@ -112,6 +112,8 @@ def test_doctor_fails_when_neither_email_nor_system_messages_reach_submitters(
     ops_env: dict[str, str], ops_db: OpsDb
 ) -> None:
     with ops_db.connect() as conn:
+        # No xTuple system messages: neither postMessage nor the msg/msguser tables.
+        conn.execute("DROP FUNCTION public.postMessage(text, text)")
         conn.execute("DROP TABLE public.msguser, public.msg")
     code, checks, output = doctor_run(ops_env, "--no-ping")
     assert code == 1, output

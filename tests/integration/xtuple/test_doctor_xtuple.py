@@ -26,6 +26,15 @@ def run(database: Db, check: Callable[[psycopg.Connection[Row]], Check]) -> Chec
         return check(conn)
 
 
+def install_fixes(
+    xtuple: XtupleDb, check: Callable[[psycopg.Connection[Row]], Check], failed: Check
+) -> None:
+    """``failed`` says to run ``xtbatch install``; it runs, and ``check`` passes after it."""
+    assert failed.fix == "run: xtbatch install"
+    assert xtbatch_cli(xtuple, "install").returncode == 0
+    assert run(xtuple, check).status == "OK"
+
+
 def test_all_four_pass_on_an_installed_xtuple_database(xtuple: XtupleDb) -> None:
     xtuple.set_metric("EnableBatchManager", "t")
     for check in (check_metric, check_package, check_xtrole, check_client):
@@ -79,9 +88,7 @@ def test_an_unregistered_package_says_run_install_and_install_fixes_it(
     )
     result = run(xtuple, check_package)
     assert result.status == "FAIL" and "not registered" in result.detail
-    assert result.fix == "run: xtbatch install"
-    assert xtbatch_cli(xtuple, "install").returncode == 0
-    assert run(xtuple, check_package).status == "OK"
+    install_fixes(xtuple, check_package, result)
 
 
 def test_missing_grants_say_run_install_and_install_restores_them(xtuple: XtupleDb) -> None:
@@ -92,9 +99,7 @@ def test_missing_grants_say_run_install_and_install_restores_them(xtuple: Xtuple
     result = run(xtuple, check_xtrole)
     assert result.status == "FAIL", result.line()
     assert "xtbatch.batch_batch_id_seq, xtbatch.batchparam" in result.detail
-    assert result.fix == "run: xtbatch install"
-    assert xtbatch_cli(xtuple, "install").returncode == 0
-    assert run(xtuple, check_xtrole).status == "OK"
+    install_fixes(xtuple, check_xtrole, result)
 
 
 def test_grants_missing_on_xtuple_connects_objects_name_the_grant(xtuple: XtupleDb) -> None:

@@ -205,26 +205,42 @@ def test_standalone_exists_prints_true_or_false() -> None:
     assert render('<? exists("a") ?>', {"a": 1})[0] == "true"
 
 
-@pytest.mark.parametrize(
-    ("text", "line", "column", "what"),
-    [
-        ('SELECT\n  <? value("a")', 2, 3, "closing"),
-        ('<? frobnicate("a") ?>', 1, 1, "unknown tag"),
-        ("x <? endif ?>", 1, 3, "endif without"),
-        ('<? if exists("a") ?>', 1, 1, "never closed"),
-        ('<? foreach("a") ?><? endif ?>', 1, 19, "endif without"),
-        ("<? else ?>", 1, 1, "else outside if"),
-        ('<? if exists("a") ?><? else ?><? else ?><? endif ?>', 1, 31, "after else"),
-        ("<? break ?>", 1, 1, "outside foreach"),
-        ("<? value() ?>", 1, 1, "needs a parameter name"),
-        ('<? value("a" ?>', 1, 1, "unterminated"),
-        ('<? if frob("a") ?>x<? endif ?>', 1, 1, "if needs"),
-        ('<? if reExists("(") ?>x<? endif ?>', 1, 1, "not valid"),
-        ("<? foreach ?><? endforeach ?>", 1, 1, "list name"),
-    ],
-)
-def test_syntax_errors_say_what_and_where(text: str, line: int, column: int, what: str) -> None:
+def assert_syntax_error(text: str, line: int, column: int, what: str) -> None:
+    """Rendering ``text`` fails saying ``what``, at ``line`` and ``column``."""
     with pytest.raises(MetaSQLSyntaxError, match=what) as info:
         render(text, {"a": [1]})
     assert (info.value.line, info.value.column) == (line, column)
     assert f"line {line}, column {column}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ('<? frobnicate("a") ?>', "unknown tag"),
+        ('<? if exists("a") ?>', "never closed"),
+        ("<? else ?>", "else outside if"),
+        ("<? break ?>", "outside foreach"),
+        ("<? value() ?>", "needs a parameter name"),
+        ('<? value("a" ?>', "unterminated"),
+        ('<? if frob("a") ?>x<? endif ?>', "if needs"),
+        ('<? if reExists("(") ?>x<? endif ?>', "not valid"),
+        ("<? foreach ?><? endforeach ?>", "list name"),
+    ],
+)
+def test_syntax_errors_in_the_first_tag_say_what_and_where(text: str, what: str) -> None:
+    assert_syntax_error(text, 1, 1, what)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "what"),
+    [
+        ('SELECT\n  <? value("a")', 2, 3, "closing"),
+        ("x <? endif ?>", 1, 3, "endif without"),
+        ('<? foreach("a") ?><? endif ?>', 1, 19, "endif without"),
+        ('<? if exists("a") ?><? else ?><? else ?><? endif ?>', 1, 31, "after else"),
+    ],
+)
+def test_syntax_errors_further_on_say_what_and_where(
+    text: str, line: int, column: int, what: str
+) -> None:
+    assert_syntax_error(text, line, column, what)
