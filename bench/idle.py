@@ -18,17 +18,7 @@ import collections
 import re
 import time
 
-from harness import (
-    bench_database,
-    connect,
-    machine,
-    machine_note,
-    one,
-    query,
-    save,
-    stack,
-    table,
-)
+from harness import bench_database, connect, machine, machine_note, one, query, save, stack, table
 from psycopg.conninfo import conninfo_to_dict
 from system import private_server
 

@@ -18,11 +18,10 @@ import random
 import time
 from typing import Any
 
+import harness
 from harness import (
     bench_database,
     connect,
-    machine,
-    machine_note,
     one,
     percentile,
     reference_rate,
@@ -78,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.samples or (50 if args.quick else 200)
     n_timer = args.timer_samples or (8 if args.quick else 20)
-    m = machine()
+    m = harness.machine()
     with bench_database(messages=False) as url:
         ref = reference_rate(url, 1000)
     rng = random.Random(7)
@@ -138,7 +137,7 @@ def main() -> None:
     )
     print(
         f"reference: {ref_ms:.2f} ms per job (claim + complete in SQL alone); "
-        f"due→started p50 = {d['p50'] / ref_ms:.1f}× that. {machine_note(m)}"
+        f"due→started p50 = {d['p50'] / ref_ms:.1f}× that. {harness.machine_note(m)}"
     )
     save(
         "latency-quick" if args.quick else "latency",
