@@ -201,17 +201,20 @@ class Settings:
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     def replace(self, **changes: Any) -> Settings:
-        return load({**self.as_strings(), **{k: str(v) for k, v in changes.items()}})
+        """These settings with ``changes`` (typed values or their text), checked as load does."""
+        return load({**self.as_strings(), **{k: _as_text(v) for k, v in changes.items()}})
 
     def as_strings(self) -> dict[str, str]:
-        def text(value: Any) -> str:
-            if isinstance(value, bool):
-                return "on" if value else "off"
-            if isinstance(value, dt.time):
-                return f"{value:%H:%M}"
-            return "off" if value is None else str(value)
+        return {f.name: _as_text(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
-        return {f.name: text(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+def _as_text(value: Any) -> str:
+    """A setting's value in the form its variable takes (True -> 'on', a time -> 'HH:MM')."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    return "off" if value is None else str(value)
 
 
 def _positive(value: str) -> float:

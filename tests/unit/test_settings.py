@@ -96,3 +96,10 @@ def test_the_queue_is_distinct_for_every_server_and_database() -> None:
     assert a != default_queue("postgresql://u@db2:5432/erp")
     assert a != default_queue("postgresql://u@db1:5433/erp")
     assert database_identity("user=erp") == ("localhost", "5432", "erp")
+
+
+def test_replace_takes_typed_values_as_well_as_their_text() -> None:
+    settings = load().replace(task_events=True, maintenance_at=None)
+    assert settings.task_events is True
+    assert settings.maintenance_at is None
+    assert settings.replace(task_events=False).task_events is False
