@@ -236,8 +236,8 @@ def _run_kind(
     conn: psycopg.Connection[Row],
     cancelled: threading.Event,
 ) -> str | None:
-    job = store.job(conn, batch_id)
-    if job is None:
+    run = store.job_run(conn, batch_id)
+    if run is None:
         raise JobInterrupted("The job was cancelled before it started.")
     adapter = kind_log(fn, batch_id=batch_id, kind=policy.name)
 
@@ -256,9 +256,9 @@ def _run_kind(
     try:
         # Decoded and checked against the kind's declaration before its code runs: only
         # this raises a parameter error (ParameterInvalid).
-        params = parameters.decoded(policy.params, store.job_params(conn, batch_id))
+        params = parameters.decoded(policy.params, run.params)
         ctx = JobContext(
-            job=job,
+            job=run.job,
             params=params,
             conn=conn,
             settings=resources.settings(),

@@ -5,7 +5,7 @@ migrations 0003, 0004 and 0006; xtbatch/sql/schema.sql is the whole current sche
 
 A batch id's way, from the bridge to the exit status:
 :func:`dispatch_next` (bridge) -> :func:`claim` (worker) -> :func:`job` and
-:func:`job_params` (the kind runs) -> :func:`finish_context` and :func:`complete` (result
+:func:`job_run` (the kind runs) -> :func:`finish_context` and :func:`complete` (result
 callbacks); or :func:`interrupt` when its worker stopped (:mod:`xtbatch.recovery`).
 """
 
@@ -279,16 +279,24 @@ def job_heartbeat(conn: Conn, task_id: str) -> bool:
     return row is not None and row["row_present"] is not False
 
 
-def job(conn: Conn, batch_id: int) -> Job | None:
-    """One batch row; None when it is gone."""
-    with conn.cursor(row_factory=class_row(Job)) as cur:
+@dataclass(frozen=True, kw_only=True)
+class JobRun:
+    """A job's row and its parameters in order, undecoded."""
+
+    job: Job
+    params: list[RawParam]
+
+
+def _job_run(*, params: list[dict[str, Any]], **row: Any) -> JobRun:
+    return JobRun(job=Job(**row), params=[RawParam(**p) for p in params])
+
+
+def job_run(conn: Conn, batch_id: int) -> JobRun | None:
+    """The job's row and parameters in one statement, so in one snapshot: the ERP's
+    cancelBatchItem deletes both in one transaction, and a run sees the job whole or not
+    at all (never its row without its parameters). None when it is gone."""
+    with conn.cursor(row_factory=kwargs_row(_job_run)) as cur:
         return cur.execute(sql.query("run_job"), {"batch_id": batch_id}).fetchone()
-
-
-def job_params(conn: Conn, batch_id: int) -> list[RawParam]:
-    """A job's parameters in order, undecoded."""
-    with conn.cursor(row_factory=class_row(RawParam)) as cur:
-        return cur.execute(sql.query("run_job_params"), {"batch_id": batch_id}).fetchall()
 
 
 # The result callbacks and recovery.

@@ -158,28 +158,28 @@ SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s, %(succeeded)s, %(notice
 SELECT * FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
 
 -- name: run_job
--- One batch row, named as xtbatch.jobs.Job's fields (the worker's read).
-SELECT batch_id, COALESCE(batch_action, '') AS action, batch_parameter AS parameter,
-       batch_user AS "user", batch_email AS email, batch_submitted AS submitted,
-       batch_scheduled AS scheduled, batch_started AS started, batch_completed AS completed,
-       batch_subject AS subject, batch_responsebody AS body, batch_filename AS filename,
-       batch_exitstatus AS exitstatus, batch_fromemail AS from_email, batch_cc AS cc,
-       batch_bcc AS bcc, batch_replyto AS reply_to,
-       COALESCE(batch_emailhtml, false) AS email_html,
-       batch_reschedinterval AS resched_interval
-  FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
+-- One batch row, named as xtbatch.jobs.Job's fields, with its parameters in order as a JSON
+-- list named as xtbatch.jobs.RawParam's fields (the worker's read: one statement, one snapshot).
+SELECT b.batch_id, COALESCE(b.batch_action, '') AS action, b.batch_parameter AS parameter,
+       b.batch_user AS "user", b.batch_email AS email, b.batch_submitted AS submitted,
+       b.batch_scheduled AS scheduled, b.batch_started AS started,
+       b.batch_completed AS completed, b.batch_subject AS subject,
+       b.batch_responsebody AS body, b.batch_filename AS filename,
+       b.batch_exitstatus AS exitstatus, b.batch_fromemail AS from_email, b.batch_cc AS cc,
+       b.batch_bcc AS bcc, b.batch_replyto AS reply_to,
+       COALESCE(b.batch_emailhtml, false) AS email_html,
+       b.batch_reschedinterval AS resched_interval,
+       COALESCE((SELECT json_agg(json_build_object(
+                            'order', p.batchparam_order, 'name', p.batchparam_name,
+                            'value', p.batchparam_value, 'type', p.batchparam_type)
+                        ORDER BY p.batchparam_order, p.batchparam_id)
+                   FROM xtbatch.batchparam p
+                  WHERE p.batchparam_batch_id = b.batch_id), '[]') AS params
+  FROM xtbatch.batch b WHERE b.batch_id = %(batch_id)s;
 
 -- name: job_params
 -- A job's parameters in order.
 SELECT batchparam_order, batchparam_name, batchparam_value, batchparam_type
-  FROM xtbatch.batchparam
- WHERE batchparam_batch_id = %(batch_id)s
- ORDER BY batchparam_order, batchparam_id;
-
--- name: run_job_params
--- A job's parameters in order, named as xtbatch.jobs.RawParam's fields (the worker's read).
-SELECT batchparam_order AS "order", batchparam_name AS name, batchparam_value AS value,
-       batchparam_type AS type
   FROM xtbatch.batchparam
  WHERE batchparam_batch_id = %(batch_id)s
  ORDER BY batchparam_order, batchparam_id;
