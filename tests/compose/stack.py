@@ -116,17 +116,15 @@ def why_podman_cannot_run() -> str | None:
 def exclusive(timeout: float = 1500) -> Iterator[None]:
     """One compose test at a time on this machine: they share the published ports."""
     with LOCK.open("a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def locked() -> bool:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"another compose test held {LOCK} for {timeout:.0f} s"
-                    ) from None
-                time.sleep(2)
+                return False
+            return True
+
+        wait_for(locked, timeout, f"another compose test to release {LOCK}", every=2)
         try:
             yield
         finally:

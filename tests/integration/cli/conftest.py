@@ -6,6 +6,7 @@ The databases come from the one factory of tests/conftest.py (``databases``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from tests import harness
 from tests.conftest import PG_URL, Databases, database_url
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -217,14 +219,17 @@ class Watcher:
 
         Polls every 20 ms up to ``timeout`` seconds, then fails showing what it saw.
         """
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def seen() -> tuple[int] | str | None:
             found = self.output.find(text, after)
             if found >= 0:
-                return found
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
+                return (found,)  # a tuple: offset 0 is found too
+            return "exited" if self.proc.poll() is not None else None
+
+        with contextlib.suppress(AssertionError):  # timed out: fail below with the output
+            result = harness.wait_for(seen, timeout, f"{text!r} in the output")
+            if isinstance(result, tuple):
+                return result[0]
         stderr = (
             self.proc.stderr.read() if self.proc.poll() is not None and self.proc.stderr else ""
         )
