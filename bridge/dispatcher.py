@@ -1,5 +1,7 @@
-"""Dispatch: the oldest due job goes onto the database's queue once the previous job is
-recorded complete; a job whose worker stopped is ended (or rerun) by its heartbeat."""
+"""Dispatch: the oldest due job goes onto the database's queue one ahead: while job N runs,
+N+1 waits on the queue, so the worker takes it the moment N is acknowledged. The worker's
+claim refuses a waiting job whose turn has passed; a job whose worker stopped is ended (or
+rerun) by its heartbeat."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from xtbatch.db import Row, application_name
 from xtbatch.kinds import policy
 from xtbatch.recovery import end_interrupted, now_text
 from xtbatch.settings import Settings
-from xtbatch.store import Active, AttemptState, Dispatched, Idle, Raced
+from xtbatch.store import Active, Dispatched, Idle, Raced
 from xtbatch.workers import alive_within
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ class Step:
 
     sleep: float
     dispatched: int | None = None
+    queued_in_flight: bool = False  # a job waits on the queue, its message sent
 
 
 class Dispatcher:
@@ -46,18 +49,23 @@ class Dispatcher:
         self.late_but_connected: set[int] = set()  # attempts already logged as such
 
     def step(self) -> Step:
-        """Handle the job in flight, or dispatch the next due one (one round trip)."""
+        """Watch the jobs in flight and keep one waiting on the queue (one round trip)."""
         found = store.dispatch_next(self.conn, str(uuid.uuid4()), self.name)
-        match found:
-            case Active():
-                return self._watch(found)
+        sleeps = [self.settings.keepalive_seconds]
+        if found.running is not None:
+            sleeps.append(self._watch_running(found.running))
+        if found.queued is not None:
+            sleeps.append(self._watch_queued(found.queued, running=found.running is not None))
+        match found.next:
             case Raced():  # cancelled or taken in between: look again
-                return Step(sleep=0)
+                sleeps.append(0)
             case Dispatched():
-                return self._dispatched(found)
-            case Idle(seconds_to_next=seconds):
-                limit = self.settings.keepalive_seconds
-                return Step(sleep=limit if seconds is None else min(max(seconds, 0.0), limit))
+                return self._dispatched(found.next)
+            case Idle(seconds_to_next=seconds) if seconds is not None:
+                sleeps.append(max(seconds, 0.0))
+        queued = found.queued
+        in_flight = queued is not None and queued.still_due and queued.sent_age is not None
+        return Step(sleep=min(sleeps), queued_in_flight=in_flight)
 
     def _dispatched(self, due: Dispatched) -> Step:
         """The dispatch is recorded (and committed): now publish it."""
@@ -75,7 +83,7 @@ class Dispatcher:
                 "kind": due.batch_action,
             },
         )
-        return Step(sleep=self.watch_interval, dispatched=due.batch_id)
+        return Step(sleep=self.watch_interval, dispatched=due.batch_id, queued_in_flight=True)
 
     def send(self, task_id: str, batch_id: int, kind: str | None, user: str | None) -> None:
         """Publish the job's message (again, for a resend: the worker's claim dedups)."""
@@ -94,43 +102,59 @@ class Dispatcher:
     def watch_interval(self) -> float:
         return min(self.settings.stale_seconds / 3, self.settings.redispatch_seconds / 2)
 
-    def _watch(self, active: Active) -> Step:
-        if active.state is AttemptState.RUNNING:
-            age = active.heartbeat_age or 0.0
-            if age <= self.settings.stale_seconds:
-                return Step(sleep=max(self.settings.stale_seconds - age, 0.5))
-            if self._still_connected(active, age):
-                return Step(sleep=self.watch_interval)
-            end_interrupted(
-                self.conn,
-                attempt_id=active.attempt_id,
-                batch_id=active.batch_id,
-                kind=active.batch_action,
-                reason=f"Interrupted: the worker running this job ({active.worker}) "
-                f"stopped answering; no heartbeat for {age:.0f} s "
-                f"(noticed at {now_text()}).",
-            )
-            return Step(sleep=0)
-        if not active.still_due:  # cancelled before any worker claimed it
-            store.drop_dispatch(self.conn, active.attempt_id)
+    def _watch_running(self, active: Active) -> float:
+        """End the running attempt when its worker stopped answering; the seconds until it
+        needs looking at again."""
+        age = active.heartbeat_age or 0.0
+        if age <= self.settings.stale_seconds:
+            return max(self.settings.stale_seconds - age, 0.5)
+        if self._still_connected(active, age):
+            return self.watch_interval
+        end_interrupted(
+            self.conn,
+            attempt_id=active.attempt_id,
+            batch_id=active.batch_id,
+            kind=active.batch_action,
+            reason=f"Interrupted: the worker running this job ({active.worker}) "
+            f"stopped answering; no heartbeat for {age:.0f} s "
+            f"(noticed at {now_text()}).",
+        )
+        return 0
+
+    def _watch_queued(self, queued: Active, *, running: bool) -> float:
+        """The job waiting on the queue: withdrawn when its turn passed (cancelled,
+        rescheduled, or an earlier job became due), sent again when its message was taken
+        while another job ran or seems lost; the seconds until it needs looking at again."""
+        if not queued.still_due:
+            store.drop_dispatch(self.conn, queued.attempt_id)
             log.info(
-                "batch job %s was cancelled before a worker took it",
-                active.batch_id,
-                extra={"action": "bridge.dropped", "batch_id": active.batch_id},
+                "batch job %s was withdrawn from the queue before a worker took it "
+                "(cancelled, rescheduled, or an earlier job is due)",
+                queued.batch_id,
+                extra={"action": "bridge.dropped", "batch_id": queued.batch_id},
             )
-            return Step(sleep=0)
-        sent_age = active.sent_age or 0.0
-        if sent_age > self.settings.redispatch_seconds and self._worker_alive():
-            self.send(str(active.task_id), active.batch_id, active.batch_action, None)
-            store.mark_resent(self.conn, active.attempt_id)
-            log.warning(
-                "batch job %s was not picked up in %.0f s by a live worker; "
-                "sent it again (a broker restart may have lost it)",
-                active.batch_id,
-                sent_age,
-                extra={"action": "bridge.resent", "batch_id": active.batch_id},
+            return 0
+        if running:  # it waits its turn; the end of the running job wakes the bridge
+            return self.settings.keepalive_seconds
+        if queued.sent_age is None:  # a claim refused it while another job ran
+            self._resend(queued, "its message was taken while another job still ran")
+        elif queued.sent_age > self.settings.redispatch_seconds and self._worker_alive():
+            self._resend(
+                queued,
+                f"a live worker did not pick it up in {queued.sent_age:.0f} s "
+                "(a broker restart may have lost it)",
             )
-        return Step(sleep=self.watch_interval)
+        return self.watch_interval
+
+    def _resend(self, queued: Active, why: str) -> None:
+        self.send(str(queued.task_id), queued.batch_id, queued.batch_action, None)
+        store.mark_resent(self.conn, queued.attempt_id)
+        log.warning(
+            "batch job %s sent again: %s",
+            queued.batch_id,
+            why,
+            extra={"action": "bridge.resent", "batch_id": queued.batch_id},
+        )
 
     def _still_connected(self, active: Active, age: float) -> bool:
         """Whether the worker of an attempt whose heartbeat is late still has its database

@@ -27,7 +27,10 @@ from xtbatch.settings import Settings
 log = logging.getLogger(__name__)
 
 LEADER_LOCK_KEY = 0x78746200  # "xtb\0"
-CHANNELS = ("xtbatch_batch", "xtbatch_done")
+DONE_CHANNEL = "xtbatch_done"  # an attempt ended: '<batch_id> <state>[ notice_failed]'
+# xtbatch_batch: a job was submitted, changed or cancelled; xtbatch_started: a worker claimed
+# a job ('<batch_id>'), or refused one because another still ran ('<batch_id> busy').
+CHANNELS = ("xtbatch_batch", DONE_CHANNEL, "xtbatch_started")
 STANDBY_POLL = 0.1  # seconds between a standby's tries of the leader lock
 
 
@@ -70,17 +73,18 @@ class Leadership:
         assert self.conn is not None
         return bool(db.scalar(self.conn, "try_leader_lock", {"key": LEADER_LOCK_KEY}))
 
-    def wait(self, timeout: float) -> list[str]:
-        """Wait up to ``timeout`` seconds for notifications; return their payloads.
+    def wait(self, timeout: float) -> list[tuple[str, str]]:
+        """Wait up to ``timeout`` seconds for notifications; return them as (channel,
+        payload).
 
         Raises:
             psycopg.OperationalError: the connection (and with it the lock) was lost.
         """
         assert self.conn is not None
-        payloads = [n.payload for n in self.conn.notifies(timeout=max(timeout, 0), stop_after=1)]
-        if payloads:  # take whatever else already arrived, without waiting
-            payloads += [n.payload for n in self.conn.notifies(timeout=0)]
-        return payloads
+        found = list(self.conn.notifies(timeout=max(timeout, 0), stop_after=1))
+        if found:  # take whatever else already arrived, without waiting
+            found += self.conn.notifies(timeout=0)
+        return [(n.channel, n.payload) for n in found]
 
     def release(self) -> None:
         if self.conn is not None:

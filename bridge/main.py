@@ -11,7 +11,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 
 from bridge.dispatcher import Dispatcher
-from bridge.leader import Leadership
+from bridge.leader import DONE_CHANNEL, Leadership
 from bridge.metrics import BridgeMetrics
 from xtbatch import db
 from xtbatch.errors import DatabaseUnavailable
@@ -108,7 +108,7 @@ class Bridge:
             while not self.stopping:
                 step = dispatcher.step()
                 if step.sleep > 0:
-                    self.wait(leadership, step.sleep)
+                    self.wait(leadership, step.sleep, step.queued_in_flight)
         finally:
             self.waiting = False
             self.metrics.leader.set(0)
@@ -116,16 +116,28 @@ class Bridge:
             if work is not None:
                 work.close()
 
-    def wait(self, leadership: Leadership, seconds: float) -> None:
+    def wait(self, leadership: Leadership, seconds: float, queued_in_flight: bool) -> None:
+        """Sleep until a notification that needs a step, or ``seconds``.
+
+        With a job waiting on the queue (its message in flight), the end of the running job
+        needs no step: the worker takes the waiting job by itself, and its claim wakes the
+        bridge to dispatch the next. Every other notification does: a submitted, changed or
+        cancelled job, a claim, a refusal, an interruption."""
         deadline = time.monotonic() + seconds
         while not self.stopping:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            payloads = leadership.wait(min(left, WAIT_SLICE))
-            if payloads:
-                self.metrics.on_notifications(payloads)
-                return
+            notes = leadership.wait(min(left, WAIT_SLICE))
+            if notes:
+                self.metrics.on_notifications([p for c, p in notes if c == DONE_CHANNEL])
+                if not (queued_in_flight and all(_job_ended(c, p) for c, p in notes)):
+                    return
+
+
+def _job_ended(channel: str, payload: str) -> bool:
+    """A job ran to its end: '<batch_id> succeeded|failed[ notice_failed]' on DONE_CHANNEL."""
+    return channel == DONE_CHANNEL and payload.split(" ")[1:2] in (["succeeded"], ["failed"])
 
 
 def run(settings: Settings, app: Celery) -> None:

@@ -23,7 +23,13 @@ from celery.exceptions import TimeLimitExceeded
 
 from tasks import resources
 from xtbatch import notify, store
-from xtbatch.errors import DatabaseLost, DatabaseUnavailable, JobFailed, XtbatchError
+from xtbatch.errors import (
+    DatabaseLost,
+    DatabaseUnavailable,
+    JobFailed,
+    NotificationFailed,
+    XtbatchError,
+)
 from xtbatch.jobs import Job
 from xtbatch.kinds import policy
 from xtbatch.recovery import end_interrupted, now_text
@@ -37,7 +43,7 @@ class JobTask(Task):
 
     def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
         if isinstance(retval, dict) and "batch_id" in retval and not retval.get("skipped"):
-            finish(task_id, int(retval["batch_id"]), "")
+            finish(task_id, int(retval["batch_id"]), "", ran=retval.get("job"))
 
 
 @shared_task(name="xtbatch.job_failed", ignore_result=True)
@@ -96,32 +102,55 @@ def _interrupted(task_id: str, batch_id: int, kind: str, exc: BaseException) -> 
         )
 
 
-def finish(task_id: str, batch_id: int, exitstatus: str) -> None:
+def finish(task_id: str, batch_id: int, exitstatus: str, *, ran: Job | None = None) -> None:
     """Notify the submitter, then write the outcome and how the submitter was told.
+
+    ``ran``: the job's row as this process just ran it (a success); otherwise (a failure,
+    reported by the errback) the row and the attempt's state are read first.
 
     The exit status is the job's own outcome: empty when it succeeded, whether or not its
     submitter could be told. A failed job whose submitter could not be told gains one last
     line saying so, for whoever reads it in the Batch Manager (docs/operations.md).
     """
     conn = resources.control.get()
-    context = store.finish_context(conn, task_id)
+    job = ran
+    if job is None:
+        context = store.finish_context(conn, task_id)
+        if context and context.attempt_state is AttemptState.RUNNING:
+            job = context.job
     succeeded = not exitstatus
-    notice: notify.Notice | None = None
-    if context and context.attempt_state is AttemptState.RUNNING and context.job is not None:
-        job = context.job
-        notice = notify.notify(conn, resources.settings(), job, exitstatus)
-        if notice.failed:
-            _notice_failed(job, succeeded, notice)
-            if not succeeded:
-                exitstatus = f"{exitstatus}\n{notice.text}"
-    outcome = store.complete(
-        conn,
-        task_id,
-        exitstatus=exitstatus,
-        succeeded=succeeded,
-        notice=notice.text if notice else None,
-        notice_failed=bool(notice and notice.failed),
-    )
+    told = notify.notify(conn, resources.settings(), job, exitstatus) if job else None
+    outcome: CompleteOutcome | None = None
+    if isinstance(told, notify.Pending):  # a system message, posted with the outcome
+        try:
+            outcome = store.complete(
+                conn,
+                task_id,
+                exitstatus=exitstatus,
+                succeeded=succeeded,
+                notice=told.notice.text,
+                notice_failed=False,
+                message=told.message,
+            )
+            notice: notify.Notice | None = told.notice
+        except NotificationFailed as exc:
+            notice = told.failed(exc.message)
+    else:
+        notice = told
+    if notice is not None and notice.failed:
+        assert job is not None
+        _notice_failed(job, succeeded, notice)
+        if not succeeded:
+            exitstatus = f"{exitstatus}\n{notice.text}"
+    if outcome is None:
+        outcome = store.complete(
+            conn,
+            task_id,
+            exitstatus=exitstatus,
+            succeeded=succeeded,
+            notice=notice.text if notice else None,
+            notice_failed=bool(notice and notice.failed),
+        )
     extra = {"batch_id": batch_id, "task_id": task_id, "outcome": outcome}
     if outcome is not CompleteOutcome.COMPLETED:
         log.warning(

@@ -160,13 +160,14 @@ def heartbeat() -> Heartbeat:
     return _heartbeat
 
 
-def _claim(task_id: str) -> store.Claim | store.NotRun:
-    """Claim and guard the job; one retry on a fresh session after a database restart."""
+def _claim(task_id: str, batch_id: int) -> store.Claim | store.NotRun:
+    """Claim, guard and read the job; one retry on a fresh session after a database
+    restart."""
     worker, pid = resources.worker_name(), os.getpid()
     try:
-        return store.claim(resources.control.get(), task_id, worker, pid)
+        return store.claim(resources.control.get(), task_id, worker, pid, batch_id)
     except psycopg.OperationalError:
-        return store.claim(resources.control.get(), task_id, worker, pid)
+        return store.claim(resources.control.get(), task_id, worker, pid, batch_id)
 
 
 def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, Any]:
@@ -174,7 +175,7 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
     task_id = str(task.request.id)
     extra = {"batch_id": batch_id, "kind": policy.name, "task_id": task_id}
     try:
-        claim = _claim(task_id)
+        claim = _claim(task_id, batch_id)
     except (psycopg.OperationalError, DatabaseUnavailable) as exc:
         # Nothing ran and nothing was claimed: the bridge sends the job again once the
         # database is back and a worker's heartbeat is fresh.
@@ -197,24 +198,33 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
     cancelled = threading.Event()
     beat = heartbeat()
     beat.watch(task_id, cancelled)
+    ran = claim.run
     try:
-        summary = _run_kind(task, policy, fn, batch_id, resources.job.get(), cancelled)
-    except (psycopg.OperationalError, DatabaseUnavailable) as exc:
-        raise DatabaseLost(
-            f"Interrupted: the database connection was lost while the job ran "
-            f"({db.first_line(exc)})."
-        ) from exc
-    finally:
+        if ran is None:
+            raise JobInterrupted("The job was cancelled before it started.")
+        summary = _run_kind(task, policy, fn, ran, resources.job.get(), cancelled)
+    except BaseException as exc:
+        # A failure: its outcome is written after the guard is released. A success keeps
+        # the guard until its outcome is written (store.complete releases it).
         beat.unwatch()
         with contextlib.suppress(Exception):  # a lost session released it anyway
             store.release_guard(resources.control.get(), batch_id)
+        if isinstance(exc, psycopg.OperationalError | DatabaseUnavailable):
+            raise DatabaseLost(
+                f"Interrupted: the database connection was lost while the job ran "
+                f"({db.first_line(exc)})."
+            ) from exc
+        raise
+    beat.unwatch()
     log.info(
         "batch job %s succeeded%s",
         batch_id,
         f": {summary}" if summary else "",
         extra={"action": "job.succeeded", **extra},
     )
-    return {"batch_id": batch_id, "task_id": task_id, "summary": summary or ""}
+    # The job's row travels to the success callback (JobTask.on_success, same process), which
+    # notifies its submitter without reading it again.
+    return {"batch_id": batch_id, "task_id": task_id, "summary": summary or "", "job": ran.job}
 
 
 def _skipped(batch_id: int, task_id: str, reason: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -232,13 +242,11 @@ def _run_kind(
     task: Task,
     policy: KindPolicy,
     fn: KindFn,
-    batch_id: int,
+    run: store.JobRun,
     conn: psycopg.Connection[Row],
     cancelled: threading.Event,
 ) -> str | None:
-    run = store.job_run(conn, batch_id)
-    if run is None:
-        raise JobInterrupted("The job was cancelled before it started.")
+    batch_id = run.job.batch_id
     adapter = kind_log(fn, batch_id=batch_id, kind=policy.name)
 
     def report_progress(done: int, total: int, what: str) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from xtbatch import db, mail
+from xtbatch import db, mail, store
 from xtbatch.db import Row
 from xtbatch.errors import NotificationFailed
 from xtbatch.jobs import Job
@@ -67,35 +67,39 @@ def _messaging(conn: psycopg.Connection[Row]) -> Row:
     return _MESSAGING[key]
 
 
-def post_message(conn: psycopg.Connection[Row], username: str, text: str) -> None:
-    """Post an xTuple system message, through postMessage where the database has it.
+def system_message(conn: psycopg.Connection[Row], username: str, text: str) -> store.Message:
+    """A system message to post with the job's outcome (:func:`xtbatch.store.complete`),
+    through postMessage where the database has it, else into xTuple's msg tables.
 
     Raises:
-        NotificationFailed: the database has neither postMessage nor the msg tables, or
-            posting failed.
+        NotificationFailed: the database has neither postMessage nor the msg tables.
     """
     found = _messaging(conn)
-    try:
-        if found.get("present"):  # one statement: its own transaction
-            db.execute(conn, "post_message", {"username": username, "text": text})
-            return
-        with conn.transaction():
-            if found.get("tables"):
-                db.execute(conn, "post_message_rows", {"username": username, "text": text})
-                db.execute(conn, "notify_message_posted")
-            else:
-                raise NotificationFailed(
-                    "This database has no xTuple system messages (no postMessage function, "
-                    "no msg table)."
-                )
-    except psycopg.Error as exc:
+    if not found.get("present") and not found.get("tables"):
         raise NotificationFailed(
-            f"Posting a system message to {username} failed: {db.first_line(exc)}"
-        ) from exc
+            "This database has no xTuple system messages (no postMessage function, no msg table)."
+        )
+    return store.Message(username=username, text=text, through_function=bool(found.get("present")))
 
 
-def notify(conn: psycopg.Connection[Row], settings: Settings, job: Job, exitstatus: str) -> Notice:
-    """Notify the submitter by email, else by system message; say how, or why nobody was."""
+@dataclass(frozen=True, kw_only=True)
+class Pending:
+    """A system message still to be posted, in one transaction with the job's outcome: the
+    notice once it is posted, and what to record if posting fails."""
+
+    message: store.Message
+    notice: Notice
+    problems: list[str]  # what failed before (the email)
+
+    def failed(self, reason: str) -> Notice:
+        return _failure([*self.problems, reason])
+
+
+def notify(
+    conn: psycopg.Connection[Row], settings: Settings, job: Job, exitstatus: str
+) -> Notice | Pending:
+    """Notify the submitter by email (sent now), else by system message (returned as
+    :class:`Pending`, posted with the outcome); say how, or why nobody was."""
     subject, text = summary(job, exitstatus)
     own_mail = policy(job.action).sends_own_mail
     if own_mail and not exitstatus:
@@ -121,15 +125,15 @@ def notify(conn: psycopg.Connection[Row], settings: Settings, job: Job, exitstat
     if not username:
         return _failure([*problems, "The job names no user for a system message."])
     try:
-        post_message(conn, username, text)
+        message = system_message(conn, username, text)
     except NotificationFailed as exc:
         return _failure([*problems, exc.message])
-    log.info(
-        "system message posted",
-        extra={"action": "notify.message", "batch_id": job.batch_id, "user": username},
-    )
     fallback = f" ({problems[0]})" if problems and settings.smtp_url else ""
-    return Notice(text=f"system message to {username}{fallback}")
+    return Pending(
+        message=message,
+        notice=Notice(text=f"system message to {username}{fallback}"),
+        problems=problems,
+    )
 
 
 def _failure(problems: list[str]) -> Notice:

@@ -21,7 +21,8 @@ import psycopg
 from psycopg.rows import class_row, kwargs_row
 
 from xtbatch import sql
-from xtbatch.db import Row
+from xtbatch.db import Row, first_line
+from xtbatch.errors import NotificationFailed
 from xtbatch.jobs import Job, RawParam
 
 Conn = psycopg.Connection[Row]
@@ -44,20 +45,23 @@ class AttemptState(enum.StrEnum):
 
 
 class DispatchOutcome(enum.StrEnum):
-    """``xtbatch_mgr.dispatch_next().outcome`` (migration 0004)."""
+    """``xtbatch_mgr.dispatch_next().outcome`` (migration 0007)."""
 
-    ACTIVE = "active"
+    RUNNING = "running"
+    QUEUED = "queued"
     DISPATCHED = "dispatched"
     RACED = "raced"
     IDLE = "idle"
 
 
 class ClaimOutcome(enum.StrEnum):
-    """``xtbatch_mgr.claim()`` (migration 0003): 'claimed', or why this delivery may not run."""
+    """``xtbatch_mgr.claim()`` (migration 0007): 'claimed', or why this delivery may not run."""
 
     CLAIMED = "claimed"
     UNKNOWN = "unknown"
     CANCELLED = "cancelled"
+    BUSY = "busy"  # another job still runs: the bridge sends this one again once it ended
+    SUPERSEDED = "superseded"  # no longer its turn: the bridge dispatches the right job
     ALREADY_RUNNING = "already running"
     ALREADY_SUCCEEDED = "already succeeded"
     ALREADY_FAILED = "already failed"
@@ -87,7 +91,8 @@ class InterruptOutcome(enum.StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class Active:
-    """The attempt in flight (at most one per database)."""
+    """An attempt in flight: the one running, or the one waiting on the queue (at most one
+    of each per database)."""
 
     attempt_id: int
     task_id: uuid.UUID
@@ -95,8 +100,10 @@ class Active:
     batch_action: str | None
     state: AttemptState
     worker: str | None
-    still_due: bool  # dispatched, and its job has not started (not cancelled meanwhile)
+    still_due: bool  # queued, and its job is still the next due one
     heartbeat_age: float | None
+    # queued: seconds since its message could last have been taken (sent, or the last
+    # attempt ended); None: a claim refused it as busy, so no message of it is queued
     sent_age: float | None
 
 
@@ -127,6 +134,16 @@ class Idle:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Flight:
+    """What the bridge's step found: the attempt running, the one queued, and (when none was
+    queued) the dispatch of the next due job, a race, or idleness."""
+
+    running: Active | None = None
+    queued: Active | None = None
+    next: Dispatched | Raced | Idle | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class _DispatchRow:
     outcome: str
     attempt_id: int | None
@@ -143,40 +160,50 @@ class _DispatchRow:
     seconds_to_next: float | None
 
 
-def dispatch_next(conn: Conn, task_id: str, bridge: str) -> Active | Dispatched | Raced | Idle:
-    """The attempt in flight, else the dispatch of the next due job (as ``task_id``), else
-    idle; one round trip."""
+def dispatch_next(conn: Conn, task_id: str, bridge: str) -> Flight:
+    """The attempts in flight and, when none is queued, the dispatch of the next due job (as
+    ``task_id``) or idleness; one round trip."""
     with conn.cursor(row_factory=class_row(_DispatchRow)) as cur:
-        r = cur.execute(sql.query("dispatch_next"), {"task_id": task_id, "bridge": bridge})
-        row = r.fetchone()
-    assert row is not None  # the function returns one row in every case
-    outcome = DispatchOutcome(row.outcome)
-    if outcome is DispatchOutcome.IDLE:
-        return Idle(seconds_to_next=row.seconds_to_next)
-    assert row.batch_id is not None and row.task_id is not None
-    if outcome is DispatchOutcome.RACED:
-        return Raced(batch_id=row.batch_id)
-    assert row.attempt_id is not None and row.state is not None
-    if outcome is DispatchOutcome.DISPATCHED:
-        return Dispatched(
+        rows = cur.execute(sql.query("dispatch_next"), {"task_id": task_id, "bridge": bridge})
+        found = rows.fetchall()
+    running = queued = None
+    following: Dispatched | Raced | Idle | None = None
+    for row in found:
+        outcome = DispatchOutcome(row.outcome)
+        if outcome is DispatchOutcome.IDLE:
+            following = Idle(seconds_to_next=row.seconds_to_next)
+            continue
+        assert row.batch_id is not None and row.task_id is not None
+        if outcome is DispatchOutcome.RACED:
+            following = Raced(batch_id=row.batch_id)
+            continue
+        assert row.attempt_id is not None and row.state is not None
+        if outcome is DispatchOutcome.DISPATCHED:
+            following = Dispatched(
+                attempt_id=row.attempt_id,
+                task_id=row.task_id,
+                batch_id=row.batch_id,
+                batch_action=row.batch_action,
+                batch_user=row.batch_user,
+                due_for=row.due_for or 0.0,
+            )
+            continue
+        active = Active(
             attempt_id=row.attempt_id,
             task_id=row.task_id,
             batch_id=row.batch_id,
             batch_action=row.batch_action,
-            batch_user=row.batch_user,
-            due_for=row.due_for or 0.0,
+            state=AttemptState(row.state),
+            worker=row.worker,
+            still_due=bool(row.still_due),
+            heartbeat_age=row.heartbeat_age,
+            sent_age=row.sent_age,
         )
-    return Active(
-        attempt_id=row.attempt_id,
-        task_id=row.task_id,
-        batch_id=row.batch_id,
-        batch_action=row.batch_action,
-        state=AttemptState(row.state),
-        worker=row.worker,
-        still_due=bool(row.still_due),
-        heartbeat_age=row.heartbeat_age,
-        sent_age=row.sent_age,
-    )
+        if outcome is DispatchOutcome.RUNNING:
+            running = active
+        else:
+            queued = active
+    return Flight(running=running, queued=queued, next=following)
 
 
 def drop_dispatch(conn: Conn, attempt_id: int) -> None:
@@ -231,6 +258,18 @@ def end_orphan(conn: Conn, batch_id: int, reason: str) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
+class JobRun:
+    """A job's row and its parameters in order, undecoded."""
+
+    job: Job
+    params: list[RawParam]
+
+
+def _job_run(*, params: list[dict[str, Any]], **row: Any) -> JobRun:
+    return JobRun(job=Job(**row), params=[RawParam(**p) for p in params])
+
+
+@dataclass(frozen=True, kw_only=True)
 class _ClaimRow:
     result: str
     batch_id: int | None
@@ -240,31 +279,45 @@ class _ClaimRow:
 @dataclass(frozen=True, kw_only=True)
 class Claim:
     """This delivery is the job's current dispatch: it runs (``guarded``: its guard lock was
-    taken; False: the job still runs in another session)."""
+    taken; False: the job still runs in another session). ``run``: its row and parameters
+    as the claim left them (None: the row was deleted in between)."""
 
     batch_id: int
     guarded: bool
+    run: JobRun | None
 
 
 @dataclass(frozen=True, kw_only=True)
 class NotRun:
-    """This delivery may not run (a copy, or its job was cancelled or already ended)."""
+    """This delivery may not run (a copy, its job was cancelled or already ended, it is not
+    its turn, or another job still runs)."""
 
     outcome: ClaimOutcome
 
 
-def claim(conn: Conn, task_id: str, worker: str, pid: int) -> Claim | NotRun:
-    """Claim the job of a delivered message and take its guard lock, in one round trip."""
+def claim(conn: Conn, task_id: str, worker: str, pid: int, batch_id: int) -> Claim | NotRun:
+    """Claim the job of a delivered message, take its guard lock and read its row and
+    parameters: two statements in one round trip and one transaction (pipelined, so the
+    read sees the claim). ``batch_id`` is the message's; the claim's own is what runs."""
     params = {"task_id": task_id, "worker": worker, "pid": pid, "guard_class": GUARD_LOCK_CLASS}
-    with conn.cursor(row_factory=class_row(_ClaimRow)) as cur:
-        row = cur.execute(sql.query("claim"), params).fetchone()
+    with (
+        conn.cursor(row_factory=class_row(_ClaimRow)) as claimed,
+        conn.cursor(row_factory=kwargs_row(_job_run)) as read,
+    ):
+        with conn.pipeline():
+            claimed.execute(sql.query("claim"), params)
+            read.execute(sql.query("run_job"), {"batch_id": batch_id})
+        row = claimed.fetchone()
+        run = read.fetchone()
     if row is None:
         return NotRun(outcome=ClaimOutcome.UNKNOWN)
     outcome = ClaimOutcome(row.result)
     if outcome is not ClaimOutcome.CLAIMED:
         return NotRun(outcome=outcome)
     assert row.batch_id is not None
-    return Claim(batch_id=row.batch_id, guarded=bool(row.guarded))
+    if row.batch_id != batch_id:  # not the message's job: read the claimed one's
+        run = job_run(conn, row.batch_id)
+    return Claim(batch_id=row.batch_id, guarded=bool(row.guarded), run=run)
 
 
 def release_guard(conn: Conn, batch_id: int) -> None:
@@ -277,18 +330,6 @@ def job_heartbeat(conn: Conn, task_id: str) -> bool:
     deleted by the ERP, or its attempt is no longer running)."""
     row = conn.execute(sql.query("job_heartbeat"), {"task_id": task_id}).fetchone()
     return row is not None and row["row_present"] is not False
-
-
-@dataclass(frozen=True, kw_only=True)
-class JobRun:
-    """A job's row and its parameters in order, undecoded."""
-
-    job: Job
-    params: list[RawParam]
-
-
-def _job_run(*, params: list[dict[str, Any]], **row: Any) -> JobRun:
-    return JobRun(job=Job(**row), params=[RawParam(**p) for p in params])
 
 
 def job_run(conn: Conn, batch_id: int) -> JobRun | None:
@@ -321,6 +362,16 @@ def finish_context(conn: Conn, task_id: str) -> FinishContext | None:
         return cur.execute(sql.query("finish_context"), {"task_id": task_id}).fetchone()
 
 
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """An xTuple system message to ``username``: through the database's postMessage, or
+    else written into its msg and msguser tables."""
+
+    username: str
+    text: str
+    through_function: bool
+
+
 def complete(
     conn: Conn,
     task_id: str,
@@ -329,8 +380,15 @@ def complete(
     succeeded: bool,
     notice: str | None,
     notice_failed: bool,
+    message: Message | None = None,
 ) -> CompleteOutcome:
-    """Write the outcome to the ERP row and how the submitter was told to the attempt."""
+    """Write the outcome to the ERP row and how the submitter was told to the attempt, then
+    release the job's guard. With ``message``: post it first, in the same transaction and
+    round trip (pipelined), so a job's end costs one commit.
+
+    Raises:
+        NotificationFailed: posting the message failed; nothing was written.
+    """
     params = {
         "task_id": task_id,
         "exitstatus": exitstatus,
@@ -338,7 +396,27 @@ def complete(
         "notice": notice,
         "notice_failed": notice_failed,
     }
-    row = conn.execute(sql.query("complete"), params).fetchone()
+    if message is None:
+        row = conn.execute(sql.query("complete"), params).fetchone()
+        assert row is not None
+        return CompleteOutcome(row["result"])
+    posted = {"username": message.username, "text": message.text}
+    with conn.cursor() as cur:
+        try:
+            with conn.pipeline():
+                if message.through_function:
+                    conn.execute(sql.query("post_message"), posted)
+                else:
+                    conn.execute(sql.query("post_message_rows"), posted)
+                    conn.execute(sql.query("notify_message_posted"))
+                cur.execute(sql.query("complete"), params)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as exc:
+            raise NotificationFailed(
+                f"Posting a system message to {message.username} failed: {first_line(exc)}"
+            ) from exc
+        row = cur.fetchone()
     assert row is not None
     return CompleteOutcome(row["result"])
 

@@ -149,9 +149,11 @@ UPDATE xtbatch_mgr.attempt a SET heartbeat_at = clock_timestamp()
 RETURNING EXISTS (SELECT 1 FROM xtbatch.batch b WHERE b.batch_id = a.batch_id) AS row_present;
 
 -- name: complete
--- Write the outcome back to the ERP row, and how the submitter was told to the attempt.
+-- Write the outcome back to the ERP row, and how the submitter was told to the attempt;
+-- then release the job's guard (the worker's control session holds nothing else).
 SELECT xtbatch_mgr.complete(%(task_id)s, %(exitstatus)s, %(succeeded)s, %(notice)s,
-                            %(notice_failed)s) AS result;
+                            %(notice_failed)s) AS result,
+       pg_advisory_unlock_all() AS released;
 
 -- name: job
 -- One batch row.

@@ -117,7 +117,9 @@ CREATE FUNCTION xtbatch_mgr.claim(p_task_id uuid, p_worker text, p_pid integer) 
     AS $$
 DECLARE
     _attempt xtbatch_mgr.attempt;
-    _rows    integer;
+    _job     record;
+    _found   boolean;
+    _next    integer;
 BEGIN
     SELECT * INTO _attempt FROM xtbatch_mgr.attempt WHERE task_id = p_task_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -126,25 +128,41 @@ BEGIN
     IF _attempt.state <> 'dispatched' THEN
         RETURN 'already ' || _attempt.state;
     END IF;
-    UPDATE xtbatch.batch SET batch_started = localtimestamp
-     WHERE batch_id = _attempt.batch_id
-       AND batch_started IS NULL AND batch_completed IS NULL;
-    GET DIAGNOSTICS _rows = ROW_COUNT;
-    IF _rows = 0 THEN
+    SELECT b.batch_scheduled, b.batch_started, b.batch_completed INTO _job
+      FROM xtbatch.batch b WHERE b.batch_id = _attempt.batch_id FOR UPDATE;
+    _found := FOUND;
+    IF NOT _found OR _job.batch_started IS NOT NULL OR _job.batch_completed IS NOT NULL THEN
         UPDATE xtbatch_mgr.attempt
            SET state = 'cancelled', ended_at = clock_timestamp(),
-               detail = CASE WHEN EXISTS (SELECT 1 FROM xtbatch.batch
-                                           WHERE batch_id = _attempt.batch_id)
-                             THEN 'the job had already started or completed'
-                             ELSE 'the job was cancelled before it started' END
+               detail = CASE WHEN NOT _found THEN 'the job was cancelled before it started'
+                             ELSE 'the job had already started or completed' END
          WHERE attempt_id = _attempt.attempt_id;
         RETURN 'cancelled';
     END IF;
+    IF EXISTS (SELECT 1 FROM xtbatch_mgr.attempt WHERE state = 'running') THEN
+        UPDATE xtbatch_mgr.attempt SET sent_at = NULL WHERE attempt_id = _attempt.attempt_id;
+        PERFORM pg_notify('xtbatch_started', _attempt.batch_id::text || ' busy');
+        RETURN 'busy';
+    END IF;
+    SELECT n.batch_id INTO _next FROM xtbatch_mgr.next_due() n;
+    IF _next IS DISTINCT FROM _attempt.batch_id THEN
+        UPDATE xtbatch_mgr.attempt
+           SET state = 'cancelled', ended_at = clock_timestamp(),
+               detail = CASE WHEN _job.batch_scheduled > localtimestamp
+                             THEN 'superseded: the job was rescheduled to '
+                                  || to_char(_job.batch_scheduled, 'YYYY-MM-DD HH24:MI:SS')
+                                  || ' before a worker took it'
+                             ELSE 'superseded: job ' || _next || ' was due before it' END
+         WHERE attempt_id = _attempt.attempt_id;
+        RETURN 'superseded';
+    END IF;
+    UPDATE xtbatch.batch SET batch_started = localtimestamp
+     WHERE batch_id = _attempt.batch_id;
     UPDATE xtbatch_mgr.attempt
        SET state = 'running', started_at = clock_timestamp(), heartbeat_at = clock_timestamp(),
            worker = p_worker, worker_pid = p_pid
      WHERE attempt_id = _attempt.attempt_id;
-    -- For status screens (`xtbatch status --watch`); the bridge does not listen to it.
+    -- Wakes the bridge, which dispatches the next job ahead, and status screens.
     PERFORM pg_notify('xtbatch_started', _attempt.batch_id::text);
     RETURN 'claimed';
 END;
@@ -157,6 +175,7 @@ DECLARE
     _result text;
     _batch  integer;
 BEGIN
+    PERFORM pg_advisory_unlock_all();
     _result := xtbatch_mgr.claim(p_task_id, p_worker, p_pid);
     SELECT a.batch_id INTO _batch FROM xtbatch_mgr.attempt a WHERE a.task_id = p_task_id;
     RETURN QUERY
@@ -224,15 +243,21 @@ DECLARE
     _attempt bigint;
 BEGIN
     RETURN QUERY
-    SELECT 'active', a.attempt_id, a.task_id, a.batch_id, a.batch_action, NULL::text, a.state,
-           a.worker,
-           EXISTS (SELECT 1 FROM xtbatch.batch b
-                    WHERE b.batch_id = a.batch_id AND b.batch_started IS NULL),
+    SELECT CASE a.state WHEN 'running' THEN 'running' ELSE 'queued' END, a.attempt_id,
+           a.task_id, a.batch_id, a.batch_action, NULL::text, a.state, a.worker,
+           CASE WHEN a.state = 'dispatched'
+                THEN a.batch_id IS NOT DISTINCT FROM (SELECT n.batch_id
+                                                        FROM xtbatch_mgr.next_due() n) END,
            EXTRACT(EPOCH FROM clock_timestamp() - COALESCE(a.heartbeat_at, a.started_at))::float8,
-           EXTRACT(EPOCH FROM clock_timestamp() - a.sent_at)::float8,
+           CASE WHEN a.sent_at IS NOT NULL
+                THEN EXTRACT(EPOCH FROM clock_timestamp()
+                                        - GREATEST(a.sent_at, (SELECT max(e.ended_at)
+                                                                 FROM xtbatch_mgr.attempt e)))
+                     ::float8 END,
            NULL::float8, NULL::float8
       FROM xtbatch_mgr.attempt a
      WHERE a.state IN ('dispatched', 'running');
+    PERFORM 1 FROM xtbatch_mgr.attempt a WHERE a.state = 'dispatched';
     IF FOUND THEN
         RETURN;
     END IF;
@@ -248,6 +273,12 @@ BEGIN
         RETURN;
     END IF;
 
+    -- The dispatch commits without waiting for its WAL flush, which would otherwise stall
+    -- the worker's commits behind it. Safe: a dispatch lost in a crash leaves a message
+    -- naming an attempt the database does not know; its claim answers 'unknown' and runs
+    -- nothing, and the job, still due, is dispatched again. Any later synchronous commit
+    -- (the claim) flushes it first.
+    PERFORM set_config('synchronous_commit', 'off', true);
     _attempt := xtbatch_mgr.dispatch(_due.batch_id, p_task_id, p_bridge);
     RETURN QUERY
     SELECT CASE WHEN _attempt IS NULL THEN 'raced' ELSE 'dispatched' END, _attempt, p_task_id,
@@ -331,11 +362,15 @@ CREATE FUNCTION xtbatch_mgr.next_due() RETURNS TABLE(batch_id integer, batch_act
       FROM ((SELECT b.batch_id, b.batch_action, b.batch_user, b.batch_scheduled, 0 AS asap
                FROM xtbatch.batch b
               WHERE b.batch_started IS NULL AND b.batch_scheduled <= localtimestamp
+                AND NOT EXISTS (SELECT 1 FROM xtbatch_mgr.attempt r
+                                 WHERE r.state = 'running' AND r.batch_id = b.batch_id)
               ORDER BY b.batch_scheduled, b.batch_id LIMIT 1)
             UNION ALL
             (SELECT b.batch_id, b.batch_action, b.batch_user, b.batch_scheduled, 1 AS asap
                FROM xtbatch.batch b
               WHERE b.batch_started IS NULL AND b.batch_scheduled IS NULL
+                AND NOT EXISTS (SELECT 1 FROM xtbatch_mgr.attempt r
+                                 WHERE r.state = 'running' AND r.batch_id = b.batch_id)
               ORDER BY b.batch_id LIMIT 1)) d
      ORDER BY d.asap, d.batch_scheduled, d.batch_id
      LIMIT 1;
@@ -695,7 +730,9 @@ CREATE INDEX attempt_batch_id ON xtbatch_mgr.attempt USING btree (batch_id);
 
 CREATE INDEX attempt_ended_at ON xtbatch_mgr.attempt USING btree (ended_at);
 
-CREATE UNIQUE INDEX attempt_one_active ON xtbatch_mgr.attempt USING btree ((true)) WHERE (state = ANY (ARRAY['dispatched'::text, 'running'::text]));
+CREATE UNIQUE INDEX attempt_one_queued ON xtbatch_mgr.attempt USING btree ((true)) WHERE (state = 'dispatched'::text);
+
+CREATE UNIQUE INDEX attempt_one_running ON xtbatch_mgr.attempt USING btree ((true)) WHERE (state = 'running'::text);
 
 CREATE TRIGGER xtbatch_mgr_batch_deleted AFTER DELETE ON xtbatch.batch FOR EACH ROW EXECUTE FUNCTION xtbatch_mgr.batch_changed();
 
