@@ -215,22 +215,23 @@ class Stack:
     def stop_all(self) -> None:
         for proc in reversed(self.procs):
             proc.stop()
-        self._drop_queue()
+        drop_queue(self.broker, self.queue)
 
-    def _drop_queue(self) -> None:
-        """Remove this run's queue from the broker (RabbitMQ keeps durable queues)."""
-        from kombu import Connection
 
-        try:
-            with Connection(BROKERS.get(self.broker, self.broker), connect_timeout=5) as conn:
-                channel = conn.default_channel
-                channel.queue_delete(self.queue)
-                if BROKERS.get(self.broker, self.broker).startswith("redis"):
-                    conn.default_channel.client.delete(
-                        f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}"
-                    )
-        except Exception as exc:  # cleanup is best effort; say so
-            print(f"note: could not delete queue {self.queue}: {exc}", file=sys.stderr)
+def drop_queue(broker: str, queue: str) -> None:
+    """Remove a run's queue from the broker (RabbitMQ keeps durable queues)."""
+    from kombu import Connection
+
+    url = BROKERS.get(broker, broker)
+    try:
+        with Connection(url, connect_timeout=5) as conn:
+            conn.default_channel.queue_delete(queue)
+            if url.startswith("redis"):
+                conn.default_channel.client.delete(
+                    f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+                )
+    except Exception as exc:  # cleanup is best effort; say so
+        print(f"note: could not delete queue {queue}: {exc}", file=sys.stderr)
 
 
 @contextlib.contextmanager
