@@ -1,0 +1,121 @@
+"""A bare Celery app configured like xtbatch's worker, for bench/engine.py: Celery's own
+ceiling for one job at a time, with no database, no bridge and no callback.
+
+``celery -A bare_app:app worker`` builds it from the environment:
+
+- BARE_CELERY_BROKER_URL: the broker;
+- BARE_CELERY_QUEUE: the queue it consumes (created on first use, deleted by engine.py);
+- BARE_CELERY_MARKS: a file the worker appends ``<run> <what> <time.time()>`` lines to
+  (``worker ready``, a run's ``start`` and ``end``, ``held``).
+
+The publisher (engine.py) builds the same configuration with ``create_app`` and sends by
+task name, so it needs none of these variables.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_ready
+
+
+def config(broker_url: str, queue: str) -> dict[str, Any]:
+    """xtbatch's worker settings (xtbatch/celeryapp.py) that shape a task's path through
+    Celery: prefork at concurrency 1, prefetch 1, late acks, no results, no task events."""
+    return {
+        "broker_url": broker_url,
+        "broker_connection_retry_on_startup": True,
+        "broker_heartbeat": 60,
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_store_errors_even_if_ignored": False,
+        "task_default_queue": queue,
+        "task_create_missing_queues": True,
+        "task_acks_late": True,
+        "task_acks_on_failure_or_timeout": True,
+        "task_reject_on_worker_lost": False,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_send_sent_event": False,
+        "worker_send_task_events": False,
+        "worker_prefetch_multiplier": 1,
+        "worker_concurrency": 1,
+        "worker_pool": "prefork",
+        "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
+        "enable_utc": True,
+        "timezone": "UTC",
+    }
+
+
+def create_app(broker_url: str, queue: str) -> Celery:
+    """The configured app, with no task registered (enough to publish by name)."""
+    app = Celery("bare", set_as_current=False)
+    app.conf.update(config(broker_url, queue))
+    return app
+
+
+def gate(marks: Path, run: str) -> Path:
+    """The file whose existence ends ``bare.hold`` for ``run``."""
+    return marks.with_name(f"{marks.name}.{run}.go")
+
+
+def read_marks(marks: Path) -> dict[tuple[str, str], float]:
+    """The worker's marks so far: (run, what) → time.time() when it happened."""
+    if not marks.exists():
+        return {}
+    out = {}
+    for line in marks.read_text().splitlines():
+        run, what, when = line.split()
+        out[run, what] = float(when)
+    return out
+
+
+def worker_app() -> Celery:
+    """The app for ``celery worker``: configured from the environment, with its tasks."""
+    app = create_app(os.environ["BARE_CELERY_BROKER_URL"], os.environ["BARE_CELERY_QUEUE"])
+    marks = Path(os.environ["BARE_CELERY_MARKS"])
+
+    def mark(run: str, what: str) -> None:
+        with marks.open("a") as handle:
+            handle.write(f"{run} {what} {time.time()!r}\n")
+
+    @app.task(name="bare.noop")
+    def noop(run: str, index: int, count: int) -> None:
+        """Nothing, except that the first of a run notes its start and the last its end."""
+        if index == 0:
+            mark(run, "start")
+        if index == count - 1:
+            mark(run, "end")
+
+    @app.task(name="bare.hold")
+    def hold(run: str, seconds: float) -> None:
+        """Keep the pool busy until the publisher opens the gate (at most ``seconds``), so
+        that a run's tasks are all queued before the first starts."""
+        mark(run, "held")
+        deadline = time.monotonic() + seconds
+        while not gate(marks, run).exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    @worker_ready.connect(weak=False)
+    def ready(**_: Any) -> None:
+        mark("worker", "ready")
+
+    return app
+
+
+app: Celery  # for ``celery -A bare_app:app``: built on first use by __getattr__ below
+
+
+def __getattr__(name: str) -> Celery:
+    """``bare_app:app`` for Celery's command line, built from the environment on first use
+    (never at import, so engine.py can import this module without those variables)."""
+    global app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    app = worker_app()
+    return app
