@@ -81,6 +81,13 @@ class PrivateRedis:
         self.start()
 
 
+def restart_rabbitmq() -> None:
+    """Restart the application of the suite's RabbitMQ (``rabbitmqctl stop_app``, then
+    ``start_app``): every connection drops; durable queues keep their persistent messages."""
+    subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=60)
+    subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=60)
+
+
 def _postgres_bin() -> tuple[Path, str | None]:
     """Folder of initdb/pg_ctl and the OS user to run them as (None: ourselves)."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))

@@ -3,7 +3,6 @@ broker's redelivery window."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 
 from tests.conftest import RABBIT_URL, Reliability, _tcp
 from tests.harness import Db, Stack, done_count, stream_outcome, submit_pings, wait_for
-from tests.private_services import PrivateRedis
+from tests.private_services import PrivateRedis, restart_rabbitmq
 
 
 @pytest.fixture
@@ -74,12 +73,7 @@ def test_rabbitmq_restart_during_200_jobs_every_job_completes_exactly_once(
     erp: Db, stack: Stack, reliability: Reliability
 ) -> None:
     stack.env["XTBATCH_BROKER_URL"] = rabbit_or_skip()
-
-    def restart() -> None:
-        subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=60)
-        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=60)
-
-    outcome, recovery = _stream_through_restart(erp, stack, restart)
+    outcome, recovery = _stream_through_restart(erp, stack, restart_rabbitmq)
     assert outcome["lost"] == 0 and outcome["run_twice"] == 0, outcome
     reliability.record(
         "Restart RabbitMQ (stop_app/start_app) during 200 jobs",
