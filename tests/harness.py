@@ -3,6 +3,7 @@ deadline (never a bare sleep). A wait that times out says what it saw last."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -331,6 +332,44 @@ def running_attempt(db: Db, batch_id: int) -> dict[str, Any] | None:
     """The attempt of ``batch_id`` running now, if any."""
     rows = [a for a in db.attempts(batch_id) if a["state"] == "running"]
     return rows[0] if rows else None
+
+
+def queued_ahead(db: Db, batch_id: int) -> dict[str, Any] | None:
+    """The attempt of ``batch_id`` sent to the broker and waiting there while another job's
+    attempt runs (the bridge dispatches one job ahead), if there is one now."""
+    return db.one(
+        "SELECT w.* FROM xtbatch_mgr.attempt w WHERE w.batch_id = %(id)s "
+        "AND w.state = 'dispatched' AND w.sent_at IS NOT NULL AND w.started_at IS NULL "
+        "AND EXISTS (SELECT 1 FROM xtbatch_mgr.attempt r "
+        "            WHERE r.state = 'running' AND r.batch_id <> %(id)s)",
+        {"id": batch_id},
+    )
+
+
+def wait_queued_ahead(db: Db, batch_id: int, timeout: float) -> dict[str, Any]:
+    """Wait until ``batch_id`` is queued ahead (see :func:`queued_ahead`); return its attempt."""
+    return wait_for(
+        lambda: queued_ahead(db, batch_id),
+        timeout,
+        f"batch job {batch_id} to be queued ahead (dispatched while another job runs)",
+        lambda: db.all(
+            "SELECT attempt_id, batch_id, state, sent_at, started_at, ended_at "
+            "FROM xtbatch_mgr.attempt ORDER BY attempt_id"
+        ),
+    )
+
+
+def assert_never_overlapping(db: Db) -> None:
+    """No two attempts ran at the same time: each started after the one before it ended."""
+    spans = sorted(
+        ((a["started_at"], a["ended_at"], a["batch_id"]) for a in db.attempts() if a["started_at"]),
+        key=lambda span: span[0],
+    )
+    for before, after in itertools.pairwise(spans):
+        assert before[1] is not None and before[1] <= after[0], (
+            f"two attempts overlapped: job {before[2]} ran {before[0]} to {before[1]}, "
+            f"job {after[2]} started {after[0]}"
+        )
 
 
 def start_ping(
