@@ -16,7 +16,6 @@ from tests.harness import (
     Proc,
     Stack,
     assert_never_overlapping,
-    queued_ahead,
     running_attempt,
     start_ping,
     stream_outcome,
@@ -79,11 +78,17 @@ def assert_refused_before_start(attempt: dict[str, Any]) -> None:
     assert attempt["detail"], attempt
 
 
-def assert_still_waiting(db: Db, batch_id: int) -> None:
-    """The test's premise: ``batch_id`` still waits in the broker behind a running job."""
-    assert queued_ahead(db, batch_id), (
-        f"job {batch_id} no longer waits behind a running job: {db.attempts()}"
+def wait_withdrawn(db: Db, batch_id: int, running: int) -> None:
+    """The bridge withdraws a waiting job whose turn passed at once, while ``running`` still
+    runs (a worker taking its message first refuses it the same way: its claim answers
+    'superseded'; tests/integration/test_dispatcher_step.py drives both paths one by one)."""
+    wait_for(
+        lambda: db.attempts(batch_id)[0]["state"] == "cancelled",
+        5,
+        f"the waiting job {batch_id} to be withdrawn",
+        db.attempts,
     )
+    assert running_attempt(db, running), f"job {running} ended before the test could check"
 
 
 def next_queued_behind_a_ping(
@@ -118,7 +123,8 @@ def test_an_earlier_job_submitted_while_the_next_waits_runs_first(erp: Db, stack
     a, c, _ = next_queued_behind_a_ping(erp, stack, 5)
     # B: submitted after C (a higher id) but scheduled before it, so it is due first.
     b = ping(erp, scheduled=str(erp.job(c)["batch_scheduled"] - dt.timedelta(seconds=1)))
-    assert_still_waiting(erp, c)
+    wait_withdrawn(erp, c, a)
+    wait_queued_ahead(erp, b, timeout=3)  # B takes its place, while A still runs
     erp.wait_all_done(timeout=60)
     assert_started_in_order(erp, [a, b, c])
     assert_refused_before_start(erp.attempts(c)[0])
@@ -154,7 +160,7 @@ def test_the_waiting_job_rescheduled_later_waits_for_its_time(erp: Db, stack: St
         (c,),
     )
     assert moved is not None
-    assert_still_waiting(erp, c)
+    wait_withdrawn(erp, c, a)
     job = erp.wait_done(c, timeout=30)
     assert job["batch_started"] >= moved["batch_scheduled"], (
         f"started {job['batch_started']}, before its new time {moved['batch_scheduled']}"

@@ -98,7 +98,7 @@ def test_a_job_scheduled_later_sets_the_sleep(dispatcher: Dispatcher, erp: Db) -
 def test_a_due_job_is_recorded_then_sent_once(dispatcher: Dispatcher, erp: Db) -> None:
     batch_id = erp.submit("Ping", params=[("seconds", "1", "int")], user="clerk")
 
-    assert dispatcher.step() == Step(sleep=WATCH, dispatched=batch_id)
+    assert dispatcher.step() == Step(sleep=WATCH, dispatched=batch_id, queued_in_flight=True)
     row = attempt(erp, batch_id)
     assert row["state"] == "dispatched"
     assert messages(dispatcher.settings) == [
@@ -111,7 +111,7 @@ def test_a_due_job_is_recorded_then_sent_once(dispatcher: Dispatcher, erp: Db) -
 
     # In flight and not yet overdue: watched, not sent again, nothing else dispatched.
     other = erp.submit("Ping")
-    assert dispatcher.step() == Step(sleep=WATCH)
+    assert dispatcher.step() == Step(sleep=WATCH, queued_in_flight=True)
     assert len(messages(dispatcher.settings)) == 1
     assert erp.all("SELECT 1 FROM xtbatch_mgr.attempt WHERE batch_id = %s", (other,)) == []
 
@@ -124,7 +124,8 @@ def test_an_overdue_dispatch_is_resent_only_while_a_worker_is_alive(
     overdue = "UPDATE xtbatch_mgr.attempt SET sent_at = clock_timestamp() - interval '10 s'"
     erp.run(overdue)
 
-    assert dispatcher.step() == Step(sleep=WATCH)  # no live worker: a resend would be lost
+    # no live worker: a resend would be lost
+    assert dispatcher.step() == Step(sleep=WATCH, queued_in_flight=True)
     assert attempt(erp, batch_id)["sent_count"] == 1
 
     erp.run(
@@ -132,7 +133,7 @@ def test_an_overdue_dispatch_is_resent_only_while_a_worker_is_alive(
         " VALUES ('celery@test', %s, 'test', 1)",
         (dispatcher.settings.queue_name,),
     )
-    assert dispatcher.step() == Step(sleep=WATCH)
+    assert dispatcher.step() == Step(sleep=WATCH, queued_in_flight=True)
     row = attempt(erp, batch_id)
     assert row["sent_count"] == 2
     assert [m["id"] for m in messages(dispatcher.settings)] == [str(row["task_id"])] * 2
@@ -194,7 +195,9 @@ def test_a_silent_worker_of_a_repeatable_job_is_run_again(dispatcher: Dispatcher
     assert dispatcher.step() == Step(sleep=0)
     assert attempt(erp, batch_id)["state"] == "interrupted"
     assert erp.job(batch_id)["batch_completed"] is None
-    assert dispatcher.step() == Step(sleep=WATCH, dispatched=batch_id)  # its second attempt
+    assert dispatcher.step() == Step(
+        sleep=WATCH, dispatched=batch_id, queued_in_flight=True
+    )  # its second attempt
     assert attempt(erp, batch_id)["state"] == "dispatched"
 
 
@@ -216,3 +219,116 @@ def test_a_late_heartbeat_of_a_connected_worker_is_waited_for(
     # The worker's session is gone (the server may list it for a moment after the close).
     wait_for(lambda: dispatcher.step() == Step(sleep=0), 10, "the attempt to be ended")
     assert attempt(erp, batch_id)["state"] == "interrupted"
+
+
+# Dispatch one ahead (issue 15): while a job runs, the next due one waits on the queue; the
+# claim refuses a waiting job whose turn has passed.
+
+
+def claim_result(erp: Db, batch_id: int) -> str:
+    """What the worker's claim answers for the latest attempt of ``batch_id``."""
+    task_id = attempt(erp, batch_id)["task_id"]
+    row = erp.one("SELECT xtbatch_mgr.claim(%s, 'celery@steptest', 1) AS r", (task_id,))
+    assert row is not None
+    return str(row["r"])
+
+
+def running_and_queued(dispatcher: Dispatcher, erp: Db) -> tuple[int, int]:
+    """Job A runs and job C, due after it, has been dispatched ahead."""
+    a = erp.submit("Ping")
+    c = erp.submit("Ping")
+    dispatcher.step()
+    claim(erp, a)
+    assert dispatcher.step() == Step(sleep=WATCH, dispatched=c, queued_in_flight=True)
+    assert attempt(erp, a)["state"] == "running" and attempt(erp, c)["state"] == "dispatched"
+    return a, c
+
+
+def test_the_next_due_job_is_dispatched_while_one_runs(dispatcher: Dispatcher, erp: Db) -> None:
+    a, c = running_and_queued(dispatcher, erp)
+    assert [m["kwargs"]["batch_id"] for m in messages(dispatcher.settings)] == [a, c]
+    later = erp.submit("Ping")
+    step = dispatcher.step()  # one waits already: nothing more is sent
+    assert step.dispatched is None and step.queued_in_flight
+    assert erp.all("SELECT 1 FROM xtbatch_mgr.attempt WHERE batch_id = %s", (later,)) == []
+
+
+def test_a_claim_refuses_a_job_superseded_by_an_earlier_one(
+    dispatcher: Dispatcher, erp: Db
+) -> None:
+    c = erp.submit("Ping")
+    dispatcher.step()
+    b = erp.submit("Ping")
+    erp.run(
+        "UPDATE xtbatch.batch SET batch_scheduled = batch_scheduled - interval '1 hour'"
+        " WHERE batch_id = %s",
+        (b,),
+    )
+    assert claim_result(erp, c) == "superseded"
+    refused = attempt(erp, c)
+    assert refused["state"] == "cancelled" and refused["started_at"] is None
+    assert refused["detail"] == f"superseded: job {b} was due before it"
+    assert erp.job(c)["batch_started"] is None  # nothing of the ERP row was touched
+    assert dispatcher.step() == Step(sleep=WATCH, dispatched=b, queued_in_flight=True)
+
+
+def test_a_claim_refuses_a_job_rescheduled_into_the_future(dispatcher: Dispatcher, erp: Db) -> None:
+    c = erp.submit("Ping")
+    dispatcher.step()
+    erp.run(
+        "UPDATE xtbatch.batch SET batch_scheduled = localtimestamp + interval '1 hour'"
+        " WHERE batch_id = %s",
+        (c,),
+    )
+    assert claim_result(erp, c) == "superseded"
+    refused = attempt(erp, c)
+    assert refused["state"] == "cancelled"
+    assert refused["detail"].startswith("superseded: the job was rescheduled to ")
+    assert dispatcher.step() == Step(sleep=KEEPALIVE)  # not due for an hour: nothing sent
+
+
+def test_a_claim_beside_a_running_job_is_refused_and_sent_again_once_it_ended(
+    dispatcher: Dispatcher, erp: Db
+) -> None:
+    a, c = running_and_queued(dispatcher, erp)
+    assert claim_result(erp, c) == "busy"  # e.g. a second worker took it while A ran
+    waiting = attempt(erp, c)
+    assert waiting["state"] == "dispatched" and waiting["sent_at"] is None
+    assert erp.job(c)["batch_started"] is None
+
+    step = dispatcher.step()  # A still runs: C waits, no message of it is on the queue
+    assert not step.queued_in_flight
+    assert waiting["sent_count"] == attempt(erp, c)["sent_count"]
+
+    erp.run("SELECT xtbatch_mgr.complete(%s, '', true)", (attempt(erp, a)["task_id"],))
+    assert dispatcher.step() == Step(sleep=WATCH)  # sent again at once
+    assert attempt(erp, c)["sent_count"] == 2
+    assert claim_result(erp, c) == "claimed"
+
+
+def test_the_bridge_withdraws_a_waiting_job_whose_turn_passed(
+    dispatcher: Dispatcher, erp: Db
+) -> None:
+    _, c = running_and_queued(dispatcher, erp)
+    b = erp.submit("Ping")
+    erp.run(
+        "UPDATE xtbatch.batch SET batch_scheduled = batch_scheduled - interval '1 hour'"
+        " WHERE batch_id = %s",
+        (b,),
+    )
+    assert dispatcher.step() == Step(sleep=0)  # C withdrawn before any worker took it
+    assert attempt(erp, c)["state"] == "cancelled"
+    assert dispatcher.step() == Step(sleep=WATCH, dispatched=b, queued_in_flight=True)
+    assert claim_result(erp, c) == "already cancelled"  # its message, taken later, runs nothing
+
+
+def test_a_job_made_due_again_while_it_runs_is_not_dispatched_beside_itself(
+    dispatcher: Dispatcher, erp: Db
+) -> None:
+    a = erp.submit("Ping")
+    dispatcher.step()
+    claim(erp, a)
+    erp.run("UPDATE xtbatch.batch SET batch_started = NULL WHERE batch_id = %s", (a,))
+    step = dispatcher.step()
+    assert step.dispatched is None and not step.queued_in_flight
+    assert [r["state"] for r in erp.attempts(a)] == ["running"]
