@@ -43,7 +43,8 @@ class JobTask(Task):
 
     def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
         if isinstance(retval, dict) and "batch_id" in retval and not retval.get("skipped"):
-            finish(task_id, int(retval["batch_id"]), "", ran=retval.get("job"))
+            ran = getattr(self.request, "xtbatch_job", None)  # set by runner.run
+            finish(task_id, int(retval["batch_id"]), "", ran=ran if isinstance(ran, Job) else None)
 
 
 @shared_task(name="xtbatch.job_failed", ignore_result=True)

@@ -222,9 +222,10 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
         f": {summary}" if summary else "",
         extra={"action": "job.succeeded", **extra},
     )
-    # The job's row travels to the success callback (JobTask.on_success, same process), which
-    # notifies its submitter without reading it again.
-    return {"batch_id": batch_id, "task_id": task_id, "summary": summary or "", "job": ran.job}
+    # The job's row travels to the success callback (JobTask.on_success, in this process and
+    # request) on the request, not in the return value, which Celery reprs for its log line.
+    task.request.xtbatch_job = ran.job
+    return {"batch_id": batch_id, "task_id": task_id, "summary": summary or ""}
 
 
 def _skipped(batch_id: int, task_id: str, reason: str, extra: dict[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 Why these settings (see docs in the README, "Brokers"):
 - acks_late + prefetch 1 + concurrency 1: a message is acknowledged only after its job
-  ended, and the worker holds at most the message it is running. The bridge sends the next
-  job only when the database says the previous one is complete, so the queue holds one job.
+  ended, and the worker holds at most the message it is running. While a job runs, the
+  bridge keeps the next one on the queue (one ahead), which the broker hands over the moment
+  the running one is acknowledged; the worker's claim refuses it if its turn has passed.
 - task_reject_on_worker_lost stays off: a job whose worker child died is not redelivered in a
   loop; the failure callback records it as interrupted and the bridge decides (rerun or not).
 - visibility_timeout (Redis) above the longest time limit: an unacknowledged message is never

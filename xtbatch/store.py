@@ -4,9 +4,10 @@ whose values are the strings the SQL returns (xtbatch/sql/queries.sql over the f
 migrations 0003, 0004 and 0006; xtbatch/sql/schema.sql is the whole current schema).
 
 A batch id's way, from the bridge to the exit status:
-:func:`dispatch_next` (bridge) -> :func:`claim` (worker) -> :func:`job` and
-:func:`job_run` (the kind runs) -> :func:`finish_context` and :func:`complete` (result
-callbacks); or :func:`interrupt` when its worker stopped (:mod:`xtbatch.recovery`).
+:func:`dispatch_next` (bridge, one job ahead) -> :func:`claim` (worker: claim, guard and
+the job's row and parameters in one round trip; the kind runs) -> :func:`complete` (result
+callbacks; :func:`finish_context` first for a failure); or :func:`interrupt` when its worker
+stopped (:mod:`xtbatch.recovery`).
 """
 
 from __future__ import annotations
