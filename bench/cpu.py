@@ -18,7 +18,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import bench_database, drain, machine, machine_note, save, stack, table
+from harness import (
+    bench_database,
+    connect,
+    drain,
+    machine,
+    machine_note,
+    query,
+    save,
+    stack,
+    table,
+)
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -66,6 +76,9 @@ def run(broker: str, jobs: int) -> dict[str, Any]:
         before, busy_before, t0 = process_cpu(), machine_busy(), time.monotonic()
         result = drain(url, jobs, timeout=1800)
         after, busy_after, t1 = process_cpu(), machine_busy(), time.monotonic()
+        with connect(url) as conn:  # whose PostgreSQL backend is whose
+            for row in conn.execute(query("backends")).fetchall():
+                mine[row["pid"]] = f"postgres backend of {row['application_name'] or '?'}"
     per: list[dict[str, Any]] = []
     for pid, (name, seconds) in after.items():
         used = seconds - before.get(pid, (name, 0.0))[1]

@@ -173,3 +173,7 @@ SELECT batch_id, batch_action, batch_user,
 -- name: dispatch
 -- Record a dispatch before the message is sent.
 SELECT xtbatch_mgr.dispatch(%(batch_id)s, %(task_id)s, %(bridge)s) AS attempt_id;
+
+-- name: backends
+-- The sessions on this database and whose they are (application_name names the xtbatch role).
+SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database();

@@ -47,6 +47,7 @@ class Dispatcher:
         self.metrics = metrics
         self.name = application_name("bridge")
         self.late_but_connected: set[int] = set()  # attempts already logged as such
+        self.errback = app.signature("xtbatch.job_failed")  # the same on every message
 
     def step(self) -> Step:
         """Watch the jobs in flight and keep one waiting on the queue (one round trip)."""
@@ -93,7 +94,7 @@ class Dispatcher:
             kwargs={"batch_id": batch_id, "kind": kind or "", "user": user or ""},
             task_id=task_id,
             queue=self.settings.queue_name,
-            link_error=self.app.signature("xtbatch.job_failed"),
+            link_error=self.errback,
             time_limit=p.time_limit,
             soft_time_limit=p.soft_time_limit,
         )

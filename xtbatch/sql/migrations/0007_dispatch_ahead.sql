@@ -142,7 +142,7 @@ BEGIN
                 THEN a.batch_id IS NOT DISTINCT FROM (SELECT n.batch_id
                                                         FROM xtbatch_mgr.next_due() n) END,
            EXTRACT(EPOCH FROM clock_timestamp() - COALESCE(a.heartbeat_at, a.started_at))::float8,
-           CASE WHEN a.sent_at IS NOT NULL
+           CASE WHEN a.state = 'dispatched' AND a.sent_at IS NOT NULL
                 THEN EXTRACT(EPOCH FROM clock_timestamp()
                                         - GREATEST(a.sent_at, (SELECT max(e.ended_at)
                                                                  FROM xtbatch_mgr.attempt e)))
