@@ -61,10 +61,11 @@ def name_of(comm: str, cmd: str) -> str:
     return comm
 
 
-def machine_busy() -> tuple[int, int]:
-    """(all jiffies, idle + iowait jiffies) since boot."""
+def machine_busy() -> tuple[int, int, int]:
+    """(all jiffies, idle + iowait jiffies, steal jiffies) since boot. Steal is time the
+    hypervisor gave this VM's CPUs to others: on a shared host it slows every figure."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return sum(values), values[3] + values[4]
+    return sum(values), values[3] + values[4], values[7]
 
 
 def run(broker: str, jobs: int) -> dict[str, Any]:
@@ -86,12 +87,13 @@ def run(broker: str, jobs: int) -> dict[str, Any]:
             label = mine.get(pid) or ("worker pool child" if name == "worker" else name)
             per.append({"pid": pid, "process": label, "ms_per_job": used * 1000 / jobs})
     per.sort(key=lambda r: -r["ms_per_job"])
-    total, idle = (a - b for a, b in zip(busy_after, busy_before, strict=True))
+    total, idle, steal = (a - b for a, b in zip(busy_after, busy_before, strict=True))
     return {
         "broker": broker,
         **result,
         "wall_seconds": t1 - t0,
         "machine_busy_share": (total - idle) / total if total else 0.0,
+        "steal_share": steal / total if total else 0.0,
         "processes": per,
         "cpu_ms_per_job": sum(r["ms_per_job"] for r in per),
     }
@@ -114,7 +116,7 @@ def main() -> None:
         f"{r['broker']}: {r['jobs']} jobs, {r['jobs_per_s']:.1f} jobs/s "
         f"({r['ms_per_job']:.2f} ms/job); all processes together {r['cpu_ms_per_job']:.2f} "
         f"CPU ms per job; machine busy {r['machine_busy_share']:.0%} of "
-        f"{m['cpus']} CPUs during the drain"
+        f"{m['cpus']} CPUs during the drain (stolen by the host: {r['steal_share']:.0%})"
     )
     print(machine_note(m))
     save("cpu", {"machine": m, "jobs": args.jobs, "result": r})
