@@ -41,7 +41,8 @@ SELECT a.application_name, a.client_addr::text AS client_addr, a.pid
    AND l.classid = 0 AND l.objid = %(key)s::bigint::oid AND l.objsubid = 1;
 
 -- name: active_attempt
--- The attempt in flight, if any, with the age of its heartbeat and of its last send.
+-- The attempts in flight (the one running, the one waiting on the queue), with the age of
+-- the heartbeat and of the last send.
 SELECT attempt_id, task_id, batch_id, batch_action, state, sent_count, worker,
        EXISTS (SELECT 1 FROM xtbatch.batch b
                 WHERE b.batch_id = a.batch_id AND b.batch_started IS NULL) AS still_due,
@@ -50,7 +51,8 @@ SELECT attempt_id, task_id, batch_id, batch_action, state, sent_count, worker,
        EXTRACT(EPOCH FROM clock_timestamp() - sent_at)::float8 AS sent_age,
        started_at
   FROM xtbatch_mgr.attempt a
- WHERE state IN ('dispatched', 'running');
+ WHERE state IN ('dispatched', 'running')
+ ORDER BY attempt_id;
 
 -- name: drop_dispatch
 -- End a dispatch whose job was cancelled, or started elsewhere, before any worker claimed it.

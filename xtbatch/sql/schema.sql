@@ -730,6 +730,8 @@ CREATE INDEX attempt_batch_id ON xtbatch_mgr.attempt USING btree (batch_id);
 
 CREATE INDEX attempt_ended_at ON xtbatch_mgr.attempt USING btree (ended_at);
 
+CREATE INDEX attempt_in_flight ON xtbatch_mgr.attempt USING btree (state) WHERE (state = ANY (ARRAY['dispatched'::text, 'running'::text]));
+
 CREATE UNIQUE INDEX attempt_one_queued ON xtbatch_mgr.attempt USING btree ((true)) WHERE (state = 'dispatched'::text);
 
 CREATE UNIQUE INDEX attempt_one_running ON xtbatch_mgr.attempt USING btree ((true)) WHERE (state = 'running'::text);

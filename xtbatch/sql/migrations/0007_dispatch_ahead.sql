@@ -16,6 +16,9 @@ CREATE UNIQUE INDEX attempt_one_running ON xtbatch_mgr.attempt ((true))
     WHERE state = 'running';
 CREATE UNIQUE INDEX attempt_one_queued ON xtbatch_mgr.attempt ((true))
     WHERE state = 'dispatched';
+-- The attempts in flight, found without reading the history (the bridge's every step).
+CREATE INDEX attempt_in_flight ON xtbatch_mgr.attempt (state)
+    WHERE state IN ('dispatched', 'running');
 
 -- The next due job, as before, but never one that is running now (the ERP can make a running
 -- job due again: its next run is dispatched once this one ended).
