@@ -28,9 +28,11 @@ log = logging.getLogger(__name__)
 
 LEADER_LOCK_KEY = 0x78746200  # "xtb\0"
 DONE_CHANNEL = "xtbatch_done"  # an attempt ended: '<batch_id> <state>[ notice_failed]'
-# xtbatch_batch: a job was submitted, changed or cancelled; xtbatch_started: a worker claimed
-# a job ('<batch_id>'), or refused one because another still ran ('<batch_id> busy').
-CHANNELS = ("xtbatch_batch", DONE_CHANNEL, "xtbatch_started")
+# A worker claimed a job ('<batch_id>'), or refused one because another still ran
+# ('<batch_id> busy').
+STARTED_CHANNEL = "xtbatch_started"
+# xtbatch_batch: a job was submitted, changed or cancelled.
+CHANNELS = ("xtbatch_batch", DONE_CHANNEL, STARTED_CHANNEL)
 STANDBY_POLL = 0.1  # seconds between a standby's tries of the leader lock
 
 

@@ -11,7 +11,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 
 from bridge.dispatcher import Dispatcher
-from bridge.leader import DONE_CHANNEL, Leadership
+from bridge.leader import DONE_CHANNEL, STARTED_CHANNEL, Leadership
 from bridge.metrics import BridgeMetrics
 from xtbatch import db
 from xtbatch.errors import DatabaseUnavailable
@@ -130,6 +130,7 @@ class Bridge:
                 return
             notes = leadership.wait(min(left, WAIT_SLICE))
             if notes:
+                self.metrics.on_started([p for c, p in notes if c == STARTED_CHANNEL])
                 self.metrics.on_notifications([p for c, p in notes if c == DONE_CHANNEL])
                 if not (queued_in_flight and all(_job_ended(c, p) for c, p in notes)):
                     return

@@ -33,7 +33,7 @@ DELAY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 60, 36
 @dataclass
 class InFlight:
     kind: str
-    dispatched: float
+    since: float  # monotonic time of the dispatch, then of the worker's claim
 
 
 class QueueCollector(Collector):
@@ -105,7 +105,8 @@ class BridgeMetrics:
         )
         self.duration = Histogram(
             "xtbatch_job_duration_seconds",
-            "From dispatch to the end of the attempt, by kind.",
+            "From the worker's claim (or, where the bridge missed it, the dispatch) to the "
+            "end of the attempt, by kind.",
             ["kind"],
             buckets=RUN_BUCKETS,
             registry=self.registry,
@@ -132,7 +133,15 @@ class BridgeMetrics:
         kind = policy(kind).name  # unknown kinds share one label: bounded cardinality
         self.dispatched.labels(kind).inc()
         self.delay.observe(max(due_for or 0.0, 0.0))
-        self.in_flight[batch_id] = InFlight(kind=kind, dispatched=time.monotonic())
+        self.in_flight[batch_id] = InFlight(kind=kind, since=time.monotonic())
+
+    def on_started(self, payloads: Iterable[str]) -> None:
+        """A worker claimed a job ('<batch_id>'): its run starts now. A job dispatched one
+        ahead waited on the queue behind the running one before that."""
+        for payload in payloads:
+            flight = self.in_flight.get(int(payload)) if payload.isdigit() else None
+            if flight is not None:
+                flight.since = time.monotonic()
 
     def on_notifications(self, payloads: Iterable[str]) -> None:
         """Attempt-ended notifications look like '<batch_id> <state>[ notice_failed]'."""
@@ -147,4 +156,4 @@ class BridgeMetrics:
             if flag == "notice_failed":
                 self.notices_failed.labels(kind).inc()
             if flight is not None:
-                self.duration.labels(kind).observe(time.monotonic() - flight.dispatched)
+                self.duration.labels(kind).observe(time.monotonic() - flight.since)

@@ -120,38 +120,7 @@ def finish(task_id: str, batch_id: int, exitstatus: str, *, ran: Job | None = No
         if context and context.attempt_state is AttemptState.RUNNING:
             job = context.job
     succeeded = not exitstatus
-    told = notify.notify(conn, resources.settings(), job, exitstatus) if job else None
-    outcome: CompleteOutcome | None = None
-    if isinstance(told, notify.Pending):  # a system message, posted with the outcome
-        try:
-            outcome = store.complete(
-                conn,
-                task_id,
-                exitstatus=exitstatus,
-                succeeded=succeeded,
-                notice=told.notice.text,
-                notice_failed=False,
-                message=told.message,
-            )
-            notice: notify.Notice | None = told.notice
-        except NotificationFailed as exc:
-            notice = told.failed(exc.message)
-    else:
-        notice = told
-    if notice is not None and notice.failed:
-        assert job is not None
-        _notice_failed(job, succeeded, notice)
-        if not succeeded:
-            exitstatus = f"{exitstatus}\n{notice.text}"
-    if outcome is None:
-        outcome = store.complete(
-            conn,
-            task_id,
-            exitstatus=exitstatus,
-            succeeded=succeeded,
-            notice=notice.text if notice else None,
-            notice_failed=bool(notice and notice.failed),
-        )
+    outcome, notice, exitstatus = _tell_and_write(conn, task_id, job, exitstatus)
     extra = {"batch_id": batch_id, "task_id": task_id, "outcome": outcome}
     if outcome is not CompleteOutcome.COMPLETED:
         log.warning(
@@ -173,6 +142,44 @@ def finish(task_id: str, batch_id: int, exitstatus: str, *, ran: Job | None = No
             **extra,
         },
     )
+
+
+def _tell_and_write(
+    conn: store.Conn, task_id: str, job: Job | None, exitstatus: str
+) -> tuple[CompleteOutcome, notify.Notice | None, str]:
+    """Tell the submitter, then write the outcome: an email is sent first; a system message
+    is posted in the same transaction as the outcome, and if posting fails, the outcome is
+    written saying so. Returns the outcome, the notice and the exit status written."""
+    succeeded = not exitstatus
+    told = notify.notify(conn, resources.settings(), job, exitstatus) if job else None
+    if isinstance(told, notify.Pending):
+        try:
+            outcome = store.complete(
+                conn,
+                task_id,
+                exitstatus=exitstatus,
+                succeeded=succeeded,
+                notice=told.notice.text,
+                notice_failed=False,
+                message=told.message,
+            )
+            return outcome, told.notice, exitstatus
+        except NotificationFailed as exc:
+            told = told.failed(exc.message)
+    if told is not None and told.failed:
+        assert job is not None  # nobody is told about a job that is gone
+        _notice_failed(job, succeeded, told)
+        if not succeeded:
+            exitstatus = f"{exitstatus}\n{told.text}"
+    outcome = store.complete(
+        conn,
+        task_id,
+        exitstatus=exitstatus,
+        succeeded=succeeded,
+        notice=told.text if told else None,
+        notice_failed=bool(told and told.failed),
+    )
+    return outcome, told, exitstatus
 
 
 def _notice_failed(job: Job, succeeded: bool, notice: notify.Notice) -> None:

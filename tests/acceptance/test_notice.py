@@ -129,3 +129,31 @@ def test_a_notice_that_reached_the_submitter_is_recorded_and_not_counted(
     )
     assert metric(text, FAILED_NOTICES, '{kind="Ping"}') in (None, 0.0)
     assert "Notice: system message to jsmith" in show(stack, batch_id)
+
+
+def test_a_system_message_that_fails_to_post_is_recorded_with_the_outcome_of_the_job(
+    xtuple_messages: Db, stack: Stack
+) -> None:
+    """The message is posted in the outcome's transaction: when postMessage fails, both roll
+    back, and the outcome is written again saying why nobody was told."""
+    erp = xtuple_messages
+    erp.run(
+        "ALTER TABLE public.msguser ADD CONSTRAINT no_ghosts CHECK (msguser_username <> 'ghost')"
+    )
+    ok = erp.submit("Ping", user="ghost")
+    failed = erp.submit("RefreshCrystalBall", user="ghost")
+    worker = stack.worker()
+    stack.bridge()
+    assert erp.wait_done(ok)["batch_exitstatus"] == "", "the job succeeded: empty exit status"
+    (attempt,) = erp.attempts(ok)
+    assert attempt["state"] == "succeeded" and attempt["notice_failed"] is True
+    assert attempt["notice"].startswith(
+        "Could not notify the submitter: Posting a system message to ghost failed: "
+    ), attempt["notice"]
+    assert "no_ghosts" in attempt["notice"]
+    assert "ghost" in notice_error_line(worker.log(), ok)
+
+    lines = erp.wait_done(failed)["batch_exitstatus"].splitlines()
+    assert lines[0].startswith("Unknown job kind 'RefreshCrystalBall'"), lines
+    assert lines[-1].startswith("Could not notify the submitter: Posting a system message"), lines
+    assert erp.all("SELECT 1 FROM public.msg") == [], "a failed post leaves no half message"

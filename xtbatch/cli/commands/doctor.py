@@ -320,13 +320,11 @@ def _has_messages(conn: psycopg.Connection[Row]) -> bool:
 
 
 def _ahead(conn: psycopg.Connection[Row]) -> str:
-    """What holds the queue: the attempt in flight, if any."""
-    active = db.fetch_one(conn, "active_attempt")
-    if active is None:
-        return ""
-    return (
+    """What holds the queue: the attempt running and the one waiting, if any."""
+    return "".join(
         f"; batch job {active['batch_id']} ({active['batch_action']}) is {active['state']}, "
         f"sent {active['sent_count']} time(s)"
+        for active in db.fetch_all(conn, "active_attempt")
     )
 
 
