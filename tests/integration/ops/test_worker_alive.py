@@ -9,6 +9,7 @@ import pytest
 from bridge.dispatcher import Dispatcher
 from tests.integration.ops.conftest import OpsDb
 from xtbatch import db
+from xtbatch.celeryapp import create_app
 from xtbatch.cli.commands import doctor
 from xtbatch.settings import load
 from xtbatch.workers import alive_within
@@ -29,8 +30,9 @@ def test_the_bridge_and_the_doctor_agree_whether_a_worker_is_alive(
             "        clock_timestamp() - make_interval(secs => %(age)s))",
             {"queue": QUEUE, "age": age},
         )
-        # Only the settings and the connection matter to the question.
-        bridge = Dispatcher(settings, app=None, conn=conn, metrics=None)  # type: ignore[arg-type]
+        # Only the settings and the connection matter to the question (the app sends nothing).
+        app = create_app(settings)
+        bridge = Dispatcher(settings, app=app, conn=conn, metrics=None)  # type: ignore[arg-type]
         check = doctor.check_worker(conn, settings)
         assert bridge._worker_alive() is alive
     assert check.status == ("OK" if alive else "FAIL"), check.line()
