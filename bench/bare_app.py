@@ -22,34 +22,15 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_ready
 
+from xtbatch.celeryapp import celery_config
+from xtbatch.settings import load
+
 
 def config(broker_url: str, queue: str) -> dict[str, Any]:
-    """xtbatch's worker settings (xtbatch/celeryapp.py) that shape a task's path through
-    Celery: prefork at concurrency 1, prefetch 1, late acks, no results, no task events."""
-    return {
-        "broker_url": broker_url,
-        "broker_connection_retry_on_startup": True,
-        "broker_heartbeat": 60,
-        "result_backend": None,
-        "task_ignore_result": True,
-        "task_store_errors_even_if_ignored": False,
-        "task_default_queue": queue,
-        "task_create_missing_queues": True,
-        "task_acks_late": True,
-        "task_acks_on_failure_or_timeout": True,
-        "task_reject_on_worker_lost": False,
-        "task_serializer": "json",
-        "accept_content": ["json"],
-        "task_send_sent_event": False,
-        "worker_send_task_events": False,
-        "worker_prefetch_multiplier": 1,
-        "worker_concurrency": 1,
-        "worker_pool": "prefork",
-        "worker_hijack_root_logger": False,
-        "worker_redirect_stdouts": False,
-        "enable_utc": True,
-        "timezone": "UTC",
-    }
+    """xtbatch's own worker settings (xtbatch/celeryapp.py ``celery_config``, so the two
+    cannot drift apart): prefork at concurrency 1, prefetch 1, late acks, no results, no task
+    events; only the broker and the queue are this run's."""
+    return celery_config(load({"broker_url": broker_url, "queue": queue}))
 
 
 def create_app(broker_url: str, queue: str) -> Celery:
