@@ -5,6 +5,8 @@ ceiling for one job at a time, with no database, no bridge and no callback.
 
 - BARE_CELERY_BROKER_URL: the broker;
 - BARE_CELERY_QUEUE: the queue it consumes (created on first use, deleted by engine.py);
+- BARE_CELERY_DATABASE_URL: for ``bare.sql`` only, the bench database whose due jobs it
+  claims and completes;
 - BARE_CELERY_MARKS: a file the worker appends ``<run> <what> <time.time()>`` lines to
   (``worker ready``, a run's ``start`` and ``end``, ``held``).
 
@@ -19,11 +21,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from celery import Celery
 from celery.signals import worker_ready
 
 from xtbatch.celeryapp import celery_config
 from xtbatch.settings import load
+
+
+def _query(name: str) -> str:
+    """A named statement of bench/queries.sql (harness.py is not imported here: it re-runs
+    the importing script on a snapshot)."""
+    text = Path(__file__).with_name("queries.sql").read_text(encoding="utf-8")
+    return text.split(f"-- name: {name}\n", 1)[1].split("\n-- name:", 1)[0]
+
+
+REF_START, REF_FINISH = _query("ref_start"), _query("ref_finish")
 
 
 def config(broker_url: str, queue: str) -> dict[str, Any]:
@@ -70,6 +83,23 @@ def worker_app() -> Celery:
         """Nothing, except that the first of a run notes its start and the last its end."""
         if index == 0:
             mark(run, "start")
+        if index == count - 1:
+            mark(run, "end")
+
+    conn: list[psycopg.Connection[Any]] = []  # the pool child's own session, opened on first use
+
+    @app.task(name="bare.sql")
+    def sql(run: str, index: int, count: int) -> None:
+        """The two durable commits every xtbatch job needs and nothing else: claim the next
+        due job and complete it, each its own transaction (bench/reference.py's statements),
+        on the database of BARE_CELERY_DATABASE_URL."""
+        if index == 0:
+            mark(run, "start")
+        if not conn:
+            conn.append(psycopg.connect(os.environ["BARE_CELERY_DATABASE_URL"], autocommit=True))
+        row = conn[0].execute(REF_START).fetchone()
+        if row is not None:
+            conn[0].execute(REF_FINISH, {"batch_id": row[0]})
         if index == count - 1:
             mark(run, "end")
 

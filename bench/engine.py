@@ -7,12 +7,18 @@ real ``celery worker`` subprocess on a fresh queue. 20 warm-up no-op tasks, then
 holds the pool while N no-op tasks are published (so publishing neither races nor shares
 the CPU with the drain), then the pool drains them; the time is the first task's start to
 the last task's end, as the tasks note them (time.time() in the pool child).
+Bare Celery + 2 commits: the same worker running ``bare.sql`` tasks, each of which makes the
+two durable commits every xtbatch job needs (claim a due job, complete it: bench/reference.py's
+statements, one transaction each, on a fresh bench database) and nothing else. It is the
+ceiling of any design that claims and completes each job durably in the worker before the
+ack: what is left between it and xtbatch is everything else xtbatch does per job.
 xtbatch: N past-due Ping jobs through a real bridge and worker, as bench/drain.py does
 (fresh database, 20 warm-up jobs, first dispatch to last completion by the database's clock).
 
-Per broker: bare Celery, then xtbatch, repeated ``--rounds`` times interleaved so that the
-shared machine's noise falls on both; the table gives the median rates and their ratio
-(bench/results/engine.json keeps every round and the load average at the end too).
+Per broker: bare Celery, bare Celery + 2 commits, then xtbatch, repeated ``--rounds`` times
+interleaved so that the shared machine's noise falls on all three; the table gives the median
+rates and their ratios (bench/results/engine.json keeps every round and the load average at
+the end too).
 Goal: xtbatch at least 0.5 × bare Celery on Redis.
 
     .venv/bin/python bench/engine.py [--jobs N] [--rounds R] [--broker redis|amqp|both]
@@ -36,10 +42,12 @@ from harness import (
     BROKERS,
     Proc,
     bench_database,
+    connect,
     drain,
     drop_queue,
     machine,
     machine_note,
+    query,
     save,
     stack,
     table,
@@ -52,11 +60,14 @@ BENCH = Path(__file__).resolve().parent
 HOPS = ("dispatch_to_start", "start_to_end", "end_to_next_dispatch")
 
 
-def start_bare_worker(broker: str, queue: str, marks: Path) -> Proc:
+def start_bare_worker(
+    broker: str, queue: str, marks: Path, database_url: str | None = None
+) -> Proc:
     """``celery -A bare_app:app worker`` as xtbatch starts its own (tasks/command.py), in its
     own session; returned once it is ready."""
     env = {
         **os.environ,
+        **({"BARE_CELERY_DATABASE_URL": database_url} if database_url else {}),
         "BARE_CELERY_BROKER_URL": BROKERS[broker],
         "BARE_CELERY_QUEUE": queue,
         "BARE_CELERY_MARKS": str(marks),
@@ -88,10 +99,10 @@ def start_bare_worker(broker: str, queue: str, marks: Path) -> Proc:
     return proc
 
 
-def publish(app: Celery, run: str, count: int) -> None:
+def publish(app: Celery, run: str, count: int, task: str) -> None:
     with app.producer_or_acquire() as producer:
         for index in range(count):
-            app.send_task("bare.noop", (run, index, count), producer=producer)
+            app.send_task(task, (run, index, count), producer=producer)
 
 
 def wait_mark(marks: Path, run: str, what: str, timeout: float, proc: Proc) -> float:
@@ -118,17 +129,22 @@ def waiting(app: Celery, queue: str) -> int:
             raise
 
 
-def bare_celery(broker: str, jobs: int, timeout: float) -> dict[str, Any]:
+def bare_celery(
+    broker: str, jobs: int, timeout: float, database_url: str | None = None
+) -> dict[str, Any]:
+    """Bare Celery's drain of ``jobs`` no-op tasks; with ``database_url``, of tasks that make
+    the two durable commits of a job and nothing else (bare_app's ``bare.sql``)."""
+    task = "bare.sql" if database_url else "bare.noop"
     queue = f"xtbatch.bench.bare.{uuid.uuid4().hex[:10]}"
     marks = Path(tempfile.mkdtemp(prefix="xtbatch-bench-bare-")) / "marks"
     app = create_app(BROKERS[broker], queue)
-    worker = start_bare_worker(broker, queue, marks)
+    worker = start_bare_worker(broker, queue, marks, database_url)
     try:
-        publish(app, "warm", WARM_UP)
+        publish(app, "warm", WARM_UP, task)
         wait_mark(marks, "warm", "end", 120, worker)
         app.send_task("bare.hold", ("main", 120.0))
         wait_mark(marks, "main", "held", 60, worker)
-        publish(app, "main", jobs)
+        publish(app, "main", jobs, task)
         gate(marks, "main").touch()
         start = wait_mark(marks, "main", "start", 120, worker)
         end = wait_mark(marks, "main", "end", timeout, worker)
@@ -147,6 +163,23 @@ def bare_celery(broker: str, jobs: int, timeout: float) -> dict[str, Any]:
     }
 
 
+def bare_commits(broker: str, jobs: int, timeout: float) -> dict[str, Any]:
+    """Bare Celery plus the two commits per job, on a fresh bench database's due jobs."""
+    with bench_database() as url, connect(url) as conn:
+        conn.execute(query("insert_due"), {"n": WARM_UP + jobs})
+        conn.execute(query("analyze"))
+        result = bare_celery(broker, jobs, timeout, url)
+        done = conn.execute(
+            "SELECT count(*) AS n FROM xtbatch.batch WHERE batch_completed IS NOT NULL"
+        ).fetchone()
+    completed = done["n"] if done else 0
+    return {
+        **result,
+        "completed": completed,
+        "complete": result["complete"] and completed == WARM_UP + jobs,
+    }
+
+
 def xtbatch(broker: str, jobs: int, timeout: float) -> dict[str, Any]:
     with bench_database() as url, stack(url, broker) as s:
         s.worker()
@@ -161,18 +194,31 @@ def run_broker(broker: str, jobs: int, rounds: int, timeout: float) -> dict[str,
     runs = []
     for _ in range(rounds):
         bare = bare_celery(broker, jobs, timeout)
+        commits = bare_commits(broker, jobs, timeout)
         ours = xtbatch(broker, jobs, timeout)
         runs.append(
-            {"bare": bare, "xtbatch": ours, "ratio": ours["jobs_per_s"] / bare["jobs_per_s"]}
+            {
+                "bare": bare,
+                "bare_commits": commits,
+                "xtbatch": ours,
+                "ratio": ours["jobs_per_s"] / bare["jobs_per_s"],
+                "commits_ratio": commits["jobs_per_s"] / bare["jobs_per_s"],
+            }
         )
     bare_rate = statistics.median(r["bare"]["jobs_per_s"] for r in runs)
+    commits_rate = statistics.median(r["bare_commits"]["jobs_per_s"] for r in runs)
     ours_rate = statistics.median(r["xtbatch"]["jobs_per_s"] for r in runs)
     return {
         "broker": broker,
         "bare_jobs_per_s": bare_rate,
+        "bare_commits_jobs_per_s": commits_rate,
         "xtbatch_jobs_per_s": ours_rate,
         "ratio": ours_rate / bare_rate,
-        "complete": all(r["bare"]["complete"] and r["xtbatch"]["complete"] for r in runs),
+        "commits_ratio": commits_rate / bare_rate,
+        "complete": all(
+            r["bare"]["complete"] and r["bare_commits"]["complete"] and r["xtbatch"]["complete"]
+            for r in runs
+        ),
         **{
             f"xtbatch_mean_{hop}_ms": statistics.median(
                 r["xtbatch"][f"mean_{hop}_ms"] for r in runs
@@ -208,6 +254,7 @@ def main() -> None:
                 "broker",
                 "jobs × rounds",
                 "bare Celery jobs/s",
+                "bare Celery + 2 commits jobs/s (ratio)",
                 "xtbatch jobs/s",
                 "ms/job bare Celery / xtbatch",
                 "ratio xtbatch/bare",
@@ -220,6 +267,7 @@ def main() -> None:
                     r["broker"],
                     f"{args.jobs:,} × {args.rounds}",
                     f"{r['bare_jobs_per_s']:.1f}",
+                    f"{r['bare_commits_jobs_per_s']:.1f} ({r['commits_ratio']:.3f}×)",
                     f"{r['xtbatch_jobs_per_s']:.1f}",
                     f"{1000 / r['bare_jobs_per_s']:.2f} / {1000 / r['xtbatch_jobs_per_s']:.2f}",
                     f"{r['ratio']:.3f}×",
@@ -233,10 +281,10 @@ def main() -> None:
     if args.rounds > 1:
         for r in results:
             print(
-                f"{r['broker']} by round (bare Celery / xtbatch jobs/s, ratio): "
+                f"{r['broker']} by round (bare Celery / + 2 commits / xtbatch jobs/s, ratio): "
                 + "; ".join(
-                    f"{x['bare']['jobs_per_s']:.1f} / {x['xtbatch']['jobs_per_s']:.1f}, "
-                    f"{x['ratio']:.3f}×"
+                    f"{x['bare']['jobs_per_s']:.1f} / {x['bare_commits']['jobs_per_s']:.1f} / "
+                    f"{x['xtbatch']['jobs_per_s']:.1f}, {x['ratio']:.3f}×"
                     for x in r["rounds"]
                 )
             )
