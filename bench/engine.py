@@ -260,6 +260,7 @@ def main() -> None:
                 "ratio xtbatch/bare",
                 "goal",
                 "result",
+                "ratio xtbatch/(bare + 2 commits)",
                 "xtbatch mean ms: dispatch→started / started→ended / ended→next dispatch",
             ],
             [
@@ -272,6 +273,7 @@ def main() -> None:
                     f"{1000 / r['bare_jobs_per_s']:.2f} / {1000 / r['xtbatch_jobs_per_s']:.2f}",
                     f"{r['ratio']:.3f}×",
                     *verdict(r),
+                    f"{r['xtbatch_jobs_per_s'] / r['bare_commits_jobs_per_s']:.3f}×",
                     " / ".join(f"{r[f'xtbatch_mean_{hop}_ms']:.2f}" for hop in HOPS),
                 ]
                 for r in results
