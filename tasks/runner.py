@@ -160,14 +160,14 @@ def heartbeat() -> Heartbeat:
     return _heartbeat
 
 
-def _claim(task_id: str, batch_id: int) -> store.Claim | store.NotRun:
+def _claim(task_id: str) -> store.Claim | store.NotRun:
     """Claim, guard and read the job; one retry on a fresh session after a database
     restart."""
     worker, pid = resources.worker_name(), os.getpid()
     try:
-        return store.claim(resources.control.get(), task_id, worker, pid, batch_id)
+        return store.claim(resources.control.get(), task_id, worker, pid)
     except psycopg.OperationalError:
-        return store.claim(resources.control.get(), task_id, worker, pid, batch_id)
+        return store.claim(resources.control.get(), task_id, worker, pid)
 
 
 def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, Any]:
@@ -175,7 +175,7 @@ def run(task: Task, policy: KindPolicy, fn: KindFn, batch_id: int) -> dict[str, 
     task_id = str(task.request.id)
     extra = {"batch_id": batch_id, "kind": policy.name, "task_id": task_id}
     try:
-        claim = _claim(task_id, batch_id)
+        claim = _claim(task_id)
     except (psycopg.OperationalError, DatabaseUnavailable) as exc:
         # Nothing ran and nothing was claimed: the bridge sends the job again once the
         # database is back and a worker's heartbeat is fresh.

@@ -5,7 +5,7 @@ migrations 0003, 0004 and 0006; xtbatch/sql/schema.sql is the whole current sche
 
 A batch id's way, from the bridge to the exit status:
 :func:`dispatch_next` (bridge, one job ahead) -> :func:`claim` (worker: claim, guard and
-the job's row and parameters in one round trip; the kind runs) -> :func:`complete` (result
+the job's row and parameters in one statement; the kind runs) -> :func:`complete` (result
 callbacks; :func:`finish_context` first for a failure); or :func:`interrupt` when its worker
 stopped (:mod:`xtbatch.recovery`).
 """
@@ -271,13 +271,6 @@ def _job_run(*, params: list[dict[str, Any]], **row: Any) -> JobRun:
 
 
 @dataclass(frozen=True, kw_only=True)
-class _ClaimRow:
-    result: str
-    batch_id: int | None
-    guarded: bool | None
-
-
-@dataclass(frozen=True, kw_only=True)
 class Claim:
     """This delivery is the job's current dispatch: it runs (``guarded``: its guard lock was
     taken; False: the job still runs in another session). ``run``: its row and parameters
@@ -296,29 +289,25 @@ class NotRun:
     outcome: ClaimOutcome
 
 
-def claim(conn: Conn, task_id: str, worker: str, pid: int, batch_id: int) -> Claim | NotRun:
-    """Claim the job of a delivered message, take its guard lock and read its row and
-    parameters: two statements in one round trip and one transaction (pipelined, so the
-    read sees the claim). ``batch_id`` is the message's; the claim's own is what runs."""
-    params = {"task_id": task_id, "worker": worker, "pid": pid, "guard_class": GUARD_LOCK_CLASS}
-    with (
-        conn.cursor(row_factory=class_row(_ClaimRow)) as claimed,
-        conn.cursor(row_factory=kwargs_row(_job_run)) as read,
-    ):
-        with conn.pipeline():
-            claimed.execute(sql.query("claim"), params)
-            read.execute(sql.query("run_job"), {"batch_id": batch_id})
-        row = claimed.fetchone()
-        run = read.fetchone()
-    if row is None:
-        return NotRun(outcome=ClaimOutcome.UNKNOWN)
-    outcome = ClaimOutcome(row.result)
+def _claim_row(
+    *, result: str, guarded: bool | None, claimed_batch_id: int | None, **job: Any
+) -> Claim | NotRun:
+    outcome = ClaimOutcome(result)
     if outcome is not ClaimOutcome.CLAIMED:
         return NotRun(outcome=outcome)
-    assert row.batch_id is not None
-    if row.batch_id != batch_id:  # not the message's job: read the claimed one's
-        run = job_run(conn, row.batch_id)
-    return Claim(batch_id=row.batch_id, guarded=bool(row.guarded), run=run)
+    assert claimed_batch_id is not None
+    run = _job_run(**job) if job["batch_id"] is not None else None
+    return Claim(batch_id=claimed_batch_id, guarded=bool(guarded), run=run)
+
+
+def claim(conn: Conn, task_id: str, worker: str, pid: int) -> Claim | NotRun:
+    """Claim the job of a delivered message, take its guard lock and read its row and
+    parameters as the claim left them: one statement, one round trip, one transaction. The
+    job that runs is the claimed attempt's, whatever the message says."""
+    params = {"task_id": task_id, "worker": worker, "pid": pid, "guard_class": GUARD_LOCK_CLASS}
+    with conn.cursor(row_factory=kwargs_row(_claim_row)) as cur:
+        found = cur.execute(sql.query("claim"), params).fetchone()
+    return NotRun(outcome=ClaimOutcome.UNKNOWN) if found is None else found
 
 
 def release_guard(conn: Conn, batch_id: int) -> None:

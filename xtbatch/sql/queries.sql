@@ -140,9 +140,9 @@ ON CONFLICT (worker) DO UPDATE
 DELETE FROM xtbatch_mgr.worker WHERE worker = %(worker)s;
 
 -- name: claim
--- Claim the job of a delivered message and take its guard lock, in one round trip.
-SELECT result, batch_id, guarded
-  FROM xtbatch_mgr.claim_guarded(%(task_id)s, %(worker)s, %(pid)s, %(guard_class)s);
+-- Claim the job of a delivered message, take its guard lock and, when claimed, read the
+-- job's row and parameters, in one statement (migration 0008).
+SELECT * FROM xtbatch_mgr.claim_guarded(%(task_id)s, %(worker)s, %(pid)s, %(guard_class)s);
 
 -- name: job_heartbeat
 -- A running job is alive; row_present is false once the ERP cancelled (deleted) the job.
@@ -163,23 +163,8 @@ SELECT * FROM xtbatch.batch WHERE batch_id = %(batch_id)s;
 
 -- name: run_job
 -- One batch row, named as xtbatch.jobs.Job's fields, with its parameters in order as a JSON
--- list named as xtbatch.jobs.RawParam's fields (the worker's read: one statement, one snapshot).
-SELECT b.batch_id, COALESCE(b.batch_action, '') AS action, b.batch_parameter AS parameter,
-       b.batch_user AS "user", b.batch_email AS email, b.batch_submitted AS submitted,
-       b.batch_scheduled AS scheduled, b.batch_started AS started,
-       b.batch_completed AS completed, b.batch_subject AS subject,
-       b.batch_responsebody AS body, b.batch_filename AS filename,
-       b.batch_exitstatus AS exitstatus, b.batch_fromemail AS from_email, b.batch_cc AS cc,
-       b.batch_bcc AS bcc, b.batch_replyto AS reply_to,
-       COALESCE(b.batch_emailhtml, false) AS email_html,
-       b.batch_reschedinterval AS resched_interval,
-       COALESCE((SELECT json_agg(json_build_object(
-                            'order', p.batchparam_order, 'name', p.batchparam_name,
-                            'value', p.batchparam_value, 'type', p.batchparam_type)
-                        ORDER BY p.batchparam_order, p.batchparam_id)
-                   FROM xtbatch.batchparam p
-                  WHERE p.batchparam_batch_id = b.batch_id), '[]') AS params
-  FROM xtbatch.batch b WHERE b.batch_id = %(batch_id)s;
+-- list named as xtbatch.jobs.RawParam's fields (one statement, one snapshot; migration 0008).
+SELECT * FROM xtbatch_mgr.job_run(%(batch_id)s);
 
 -- name: job_params
 -- A job's parameters in order.
