@@ -47,6 +47,7 @@ from harness import (
     drop_queue,
     machine,
     machine_note,
+    one,
     query,
     save,
     stack,
@@ -169,15 +170,8 @@ def bare_commits(broker: str, jobs: int, timeout: float) -> dict[str, Any]:
         conn.execute(query("insert_due"), {"n": WARM_UP + jobs})
         conn.execute(query("analyze"))
         result = bare_celery(broker, jobs, timeout, url)
-        done = conn.execute(
-            "SELECT count(*) AS n FROM xtbatch.batch WHERE batch_completed IS NOT NULL"
-        ).fetchone()
-    completed = done["n"] if done else 0
-    return {
-        **result,
-        "completed": completed,
-        "complete": result["complete"] and completed == WARM_UP + jobs,
-    }
+        left = one(conn, "pending")["n"]  # its jobs not completed
+    return {**result, "not_completed": left, "complete": result["complete"] and left == 0}
 
 
 def xtbatch(broker: str, jobs: int, timeout: float) -> dict[str, Any]:
